@@ -1,0 +1,124 @@
+import type { Vector } from 'apache-arrow';
+import { availableParallelism, totalmem } from 'node:os';
+import { CpuPool } from './cpu/cpu-pool.js';
+import { DuskError } from './errors.js';
+import { acquireGpu, type GpuMode } from './gpu/acquire-gpu.js';
+import type { AdapterReport, GpuContext } from './gpu/gpu-context.js';
+import type { PoolStats } from './gpu/buffer-pool.js';
+import { reduceColumn, type ReduceDevice, type ReduceResult } from './reduce/reduce-column.js';
+import type { ReduceOp } from './reduce/reduce-partial.js';
+import { parseSize } from './size.js';
+
+export interface ClientOptions {
+  /** `auto` uses a GPU when found, `off` never touches one, `require` fails without one. */
+  gpu?: GpuMode;
+  /** CPU worker threads (default: available parallelism). */
+  workers?: number;
+  /** Host bytes the engine may hold (default: half the machine's memory). */
+  memoryLimit?: string | number;
+  /** Device bytes the buffer pool may hold. */
+  gpuMemoryLimit?: string | number;
+  /** Cap on one storage binding, in bytes; the device's own limit when not set. */
+  maxBindingSize?: number;
+}
+
+/** What `client.info()` reports. */
+export interface ClientInfo {
+  gpu: AdapterReport | null;
+  /** Why no GPU is in use, when none is. */
+  gpuUnavailable: string[];
+  workers: number;
+  memoryLimit: number;
+  gpuMemoryLimit: number | null;
+  gpuMemory: PoolStats | null;
+}
+
+export interface ClientReduceOptions {
+  column?: string;
+  /** Default: the GPU when the client has one, else the CPU pool. */
+  device?: ReduceDevice;
+  ddof?: number;
+}
+
+const clients: Client[] = [];
+
+/**
+ * Owns the resources work runs on: the GPU device (if any) and the CPU worker pool. Make one
+ * with `Client.create()` and end it with `close()`; worker threads never keep the process alive.
+ *
+ * @example
+ * const client = await Client.create({ gpu: 'auto', workers: 2 });
+ * console.log(client.info().gpu?.name);
+ * await client.close();
+ */
+export class Client {
+  private closed = false;
+
+  private constructor(
+    private readonly gpuContext: GpuContext | null,
+    private readonly gpuUnavailable: string[],
+    private readonly pool: CpuPool,
+    private readonly memoryLimit: number,
+  ) {}
+
+  static async create(options: ClientOptions = {}): Promise<Client> {
+    const memoryLimit = options.memoryLimit === undefined ? Math.floor(totalmem() / 2) : parseSize(options.memoryLimit, 'memoryLimit');
+    const gpuOptions: Parameters<typeof acquireGpu>[0] = { mode: options.gpu ?? 'auto' };
+    if (options.gpuMemoryLimit !== undefined) gpuOptions.gpuMemoryLimit = parseSize(options.gpuMemoryLimit, 'gpuMemoryLimit');
+    if (options.maxBindingSize !== undefined) gpuOptions.maxBindingSize = options.maxBindingSize;
+    const { gpu, reasons } = await acquireGpu(gpuOptions);
+    const pool = new CpuPool(options.workers ?? availableParallelism());
+    const client = new Client(gpu, reasons, pool, memoryLimit);
+    clients.push(client);
+    return client;
+  }
+
+  /** The most recently created client that is still open, if any. */
+  static current(): Client | null {
+    return clients[clients.length - 1] ?? null;
+  }
+
+  get gpu(): GpuContext | null {
+    return this.gpuContext;
+  }
+
+  info(): ClientInfo {
+    return {
+      gpu: this.gpuContext?.report ?? null,
+      gpuUnavailable: this.gpuContext === null ? this.gpuUnavailable : [],
+      workers: this.pool.workers,
+      memoryLimit: this.memoryLimit,
+      gpuMemoryLimit: this.gpuContext?.pool.limit ?? null,
+      gpuMemory: this.gpuContext?.pool.snapshot() ?? null,
+    };
+  }
+
+  /**
+   * Reduces one numeric Arrow vector: `count sum min max mean var std`.
+   *
+   * @example
+   * const { values } = await client.reduce(table.getChild('v')!, ['sum', 'mean'], { column: 'v' });
+   */
+  reduce(vector: Vector, ops: readonly ReduceOp[], options: ClientReduceOptions = {}): Promise<ReduceResult> {
+    this.assertOpen();
+    return reduceColumn(vector, ops, {
+      column: options.column ?? 'column',
+      device: options.device ?? (this.gpuContext !== null ? 'gpu' : 'cpu'),
+      gpu: this.gpuContext,
+      pool: this.pool,
+      ...(options.ddof === undefined ? {} : { ddof: options.ddof }),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clients.splice(clients.indexOf(this), 1);
+    this.gpuContext?.destroy();
+    await this.pool.destroy();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DuskError('CLIENT_CLOSED', 'this client is closed; create a new one with Client.create()');
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Dusk's error classes. Every error the engine raises is a `DuskError` with a stable `code`;
+ * the subclasses say which layer found the problem. The original error, when there is one, is
+ * kept as `cause`, and messages name the column, operator, partition or file they are about.
+ */
+
+/** Options shared by every Dusk error. */
+export interface DuskErrorOptions {
+  cause?: unknown;
+}
+
+/** Base class of every error Dusk raises. `code` is stable and meant for programs. */
+export class DuskError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options: DuskErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A column that does not exist, or a schema that does not fit the operation. */
+export class SchemaError extends DuskError {}
+
+/** A plan that cannot be built, such as an operation on a column of the wrong type. */
+export class PlanError extends DuskError {}
+
+/** A file that is missing, unreadable, corrupt, or cannot be written. */
+export class IoError extends DuskError {}
+
+/** No usable GPU where one was required, or a device that was lost. */
+export class DeviceError extends DuskError {}
+
+/** A kernel that failed to compile, dispatch or read back. */
+export class KernelError extends DuskError {}
+
+/** A CPU worker thread that failed or died. */
+export class WorkerError extends DuskError {}
+
+/** Work that cannot fit under the configured memory limits. */
+export class MemoryLimitError extends DuskError {}
+
+/** Where a failed task ran. */
+export interface TaskErrorDetails {
+  operator: string;
+  partition: number;
+  device: 'gpu' | 'cpu' | 'sync';
+  cause: unknown;
+}
+
+/** A task that failed while computing; `cause` is the specific error. */
+export class TaskError extends DuskError {
+  readonly operator: string;
+  readonly partition: number;
+  readonly device: 'gpu' | 'cpu' | 'sync';
+
+  constructor(details: TaskErrorDetails) {
+    const reason = details.cause instanceof Error ? details.cause.message : String(details.cause);
+    super(
+      'TASK_FAILED',
+      `${details.operator} failed on partition ${details.partition} (${details.device}): ${reason}`,
+      { cause: details.cause },
+    );
+    this.operator = details.operator;
+    this.partition = details.partition;
+    this.device = details.device;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Dusk: lazy, partitioned dataframes and chunked arrays for Node.js, with WGSL kernels on
+ * WebGPU and a CPU worker-thread twin of each. This barrel is the public API.
+ */
+export { Client } from './client.js';
+export type { ClientInfo, ClientOptions, ClientReduceOptions } from './client.js';
+export {
+  DuskError,
+  SchemaError,
+  PlanError,
+  IoError,
+  DeviceError,
+  KernelError,
+  WorkerError,
+  MemoryLimitError,
+  TaskError,
+} from './errors.js';
+export type { NumericDType } from './dtype.js';
+export type { AdapterReport } from './gpu/gpu-context.js';
+export type { GpuMode } from './gpu/acquire-gpu.js';
+export type { ReduceOp, ReduceValue } from './reduce/reduce-partial.js';
+export type { ReduceDevice, ReduceResult } from './reduce/reduce-column.js';
+export { parseSize } from './size.js';
