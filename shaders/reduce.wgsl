@@ -33,8 +33,9 @@ struct Params {
   bit_offset: u32,
   has_validity: u32,
   out_slot: u32,
-  // Pass 2 centre: floats as three f32 pieces (c0 + c1 + c2 == mean exactly enough);
-  // integers as an int64 shift (k0, k1) plus the fraction (c0, c1) as a double-float.
+  // Pass 2 centre: floats as three f32 pieces (c0 + c1 + c2 == the mean, exactly);
+  // integers as a 96-bit integer k (k0, k1, k2) near the mean plus the rest (c0, c1) as a
+  // double-float, so x - k is exact even when the values span all of int64 or uint64.
   c0: f32,
   c1: f32,
   c2: f32,
@@ -47,6 +48,10 @@ struct Params {
   // math as reassociable, and on llvmpipe two_sum's error term became 0 without this (and
   // still did behind a multiply by a uniform 1.0).
   zero: u32,
+  k2: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> values: array<u32>;
@@ -228,17 +233,17 @@ fn f64_pieces(w0: u32, w1: u32) -> vec4<f32> {
   return vec4<f32>(a, b, c, 0.0);
 }
 
-// A 64-bit two's complement integer (lo, hi) as a double-float, from four exact 16-bit pieces.
-fn i64_df(w0: u32, w1: u32, is_signed: bool) -> vec2<f32> {
-  var top: f32;
-  if (is_signed) {
-    top = f32(bitcast<i32>(w1) >> 16u);
-  } else {
-    top = f32(w1 >> 16u);
-  }
-  var s = two_sum(top * 281474976710656.0, f32(w1 & 0xffffu) * 4294967296.0);
-  s = df_add(s, vec2<f32>(f32(w0 >> 16u) * 65536.0, 0.0));
-  return df_add(s, vec2<f32>(f32(w0 & 0xffffu), 0.0));
+// A 96-bit two's complement integer (lo, mid, hi) of magnitude below 2^88 as a double-float,
+// from exact pieces: the signed top word times 2^64, then four 16-bit pieces.
+fn i96_df(v: vec3<u32>) -> vec2<f32> {
+  var s = two_sum(f32(bitcast<i32>(v.z)) * 18446744073709551616.0, f32(v.y >> 16u) * 281474976710656.0);
+  s = df_add(s, vec2<f32>(f32(v.y & 0xffffu) * 4294967296.0, 0.0));
+  s = df_add(s, vec2<f32>(f32(v.x >> 16u) * 65536.0, 0.0));
+  return df_add(s, vec2<f32>(f32(v.x & 0xffffu), 0.0));
+}
+
+fn neg96(v: vec3<u32>) -> vec3<u32> {
+  return add96(~v, vec3<u32>(1u, 0u, 0u));
 }
 
 // ---- pass 1: count, sum, min, max ----
@@ -339,16 +344,16 @@ fn centred(i: u32) -> vec2<f32> {
       let d = df_add(two_sum(p.x, -params.c0), two_sum(p.y, -params.c1));
       return df_add(d, two_sum(p.z, -params.c2));
     }
-    default: { // integers: (x - k) exactly in 64 bits, then minus the fraction
-      var x0 = w0;
-      var x1 = w1;
+    default: { // integers: (x - k) exactly in 96 bits, then minus the fraction
+      var x = vec3<u32>(w0, w1, 0u);
       if (KIND == K_I32) {
-        x1 = select(0u, 0xffffffffu, (w0 >> 31u) == 1u);
+        let ext = select(0u, 0xffffffffu, (w0 >> 31u) == 1u);
+        x = vec3<u32>(w0, ext, ext);
+      } else if (KIND == K_I64) {
+        x.z = select(0u, 0xffffffffu, (w1 >> 31u) == 1u);
       }
-      let d0 = x0 - params.k0;
-      let borrow = select(0u, 1u, x0 < params.k0);
-      let d1 = x1 - params.k1 - borrow;
-      return df_add(i64_df(d0, d1, true), vec2<f32>(-params.c0, -params.c1));
+      let d = add96(x, neg96(vec3<u32>(params.k0, params.k1, params.k2)));
+      return df_add(i96_df(d), vec2<f32>(-params.c0, -params.c1));
     }
   }
 }

@@ -8,7 +8,7 @@ export interface AcquireGpuOptions {
   mode?: GpuMode;
   /** Device bytes the buffer pool may hold. Default: half of what the adapter allows in one buffer × 4. */
   gpuMemoryLimit?: number;
-  /** Cap on one storage binding (tests use it to force several windows). */
+  /** Cap on one storage binding below the device's limit (tests use it to force windows). */
   maxBindingSize?: number;
 }
 
@@ -59,12 +59,6 @@ async function openDevice(
 ): Promise<GpuContext> {
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS_WANTED) requiredLimits[name] = adapter.limits[name];
-  if (options.maxBindingSize !== undefined) {
-    requiredLimits.maxStorageBufferBindingSize = Math.min(
-      requiredLimits.maxStorageBufferBindingSize!,
-      options.maxBindingSize,
-    );
-  }
   // A power of two no larger than 256 that the adapter allows; the kernels' trees need 2^k.
   const maxWg = Math.min(adapter.limits.maxComputeInvocationsPerWorkgroup, adapter.limits.maxComputeWorkgroupSizeX, 256);
   const workgroupSize = 2 ** Math.floor(Math.log2(maxWg));
@@ -87,7 +81,11 @@ async function openDevice(
     workgroupSize,
   };
   const gpuMemoryLimit = options.gpuMemoryLimit ?? Math.min(4 * device.limits.maxBufferSize, 8 * 2 ** 30);
-  return new GpuContext(device, report, gpuMemoryLimit, instance);
+  if (options.maxBindingSize !== undefined && !(options.maxBindingSize >= 1024 && options.maxBindingSize % 256 === 0)) {
+    device.destroy();
+    throw new DeviceError('BAD_BINDING_CAP', `maxBindingSize must be a multiple of 256 bytes, at least 1024, not ${options.maxBindingSize}`);
+  }
+  return new GpuContext(device, report, gpuMemoryLimit, instance, options.maxBindingSize);
 }
 
 /**

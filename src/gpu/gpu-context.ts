@@ -42,6 +42,8 @@ export class GpuContext {
     gpuMemoryLimit: number,
     /** The `GPU` instance the device came from; held so it lives as long as the device. */
     private readonly instance: GPU,
+    /** A cap on one binding below the device's own (tests use it to force many windows). */
+    private readonly bindingCap: number = Number.POSITIVE_INFINITY,
   ) {
     this.pool = new BufferPool(device, gpuMemoryLimit, device.limits.maxBufferSize);
     this.pipelines = new PipelineCache(device);
@@ -57,7 +59,7 @@ export class GpuContext {
 
   /** Largest byte range one storage binding may cover. */
   get maxBindingSize(): number {
-    return this.device.limits.maxStorageBufferBindingSize;
+    return Math.min(this.device.limits.maxStorageBufferBindingSize, this.bindingCap);
   }
 
   get alignment(): number {

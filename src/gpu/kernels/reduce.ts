@@ -21,7 +21,7 @@ const KIND: Readonly<Record<NumericDType, number>> = {
 };
 
 const PARTIAL_WORDS = 16;
-const PARAM_BYTES = 48;
+const PARAM_BYTES = 64;
 /** Workgroups per window: enough to fill a large GPU, each thread still doing several rows. */
 const MAX_GROUPS = 2048;
 const ROWS_PER_THREAD = 8;
@@ -31,7 +31,7 @@ export type GpuReduceResult = { partial: ReducePartial } | { unsupported: string
 
 interface Centre {
   c: [number, number, number];
-  k: [number, number];
+  k: [number, number, number];
   scale: number;
 }
 
@@ -71,12 +71,12 @@ async function m2(gpu: GpuContext, column: GpuColumn, p: ReducePartial): Promise
   // A power of two that brings every centred value to at most 1 in magnitude: the squares then
   // stay well inside f32's range, and scaling by it is exact.
   const scale = 2 ** -Math.ceil(Math.log2(spread));
-  const centre: Centre = { c: [0, 0, 0], k: [0, 0], scale };
+  const centre: Centre = { c: [0, 0, 0], k: [0, 0, 0], scale };
   if (typeof p.sum === 'bigint') {
     const { k, frac } = integerCentre(p.sum, p.count);
     const c0 = Math.fround(frac);
     centre.c = [c0, Math.fround(frac - c0), 0];
-    centre.k = [Number(BigInt.asUintN(32, k)), Number(BigInt.asUintN(32, k >> 32n))];
+    centre.k = [0n, 32n, 64n].map((shift) => Number(BigInt.asUintN(32, k >> shift))) as Centre['k'];
   } else {
     const a = Math.fround(mean);
     const b = Math.fround(mean - a);
@@ -128,6 +128,7 @@ async function runPass(gpu: GpuContext, column: GpuColumn, entry: string, centre
       }
       u[10] = groups[i]!;
       u[11] = 0; // `zero`: see the shader
+      if (centre !== null) u[12] = centre.k[2];
       slot += groups[i]!;
       const loan = gpu.uniform(params);
       loans.push(loan);

@@ -1,0 +1,91 @@
+/** Builds Arrow vectors of every numeric dtype from plain values, with nulls, offsets and chunks. */
+import * as arrow from 'apache-arrow';
+import type { NumericDType } from '../../src/index.js';
+
+export type Value = number | bigint | null;
+
+export const ALL_DTYPES: readonly NumericDType[] = [
+  'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
+];
+
+export function arrowType(dtype: NumericDType): arrow.DataType {
+  switch (dtype) {
+    case 'int8': return new arrow.Int8();
+    case 'int16': return new arrow.Int16();
+    case 'int32': return new arrow.Int32();
+    case 'int64': return new arrow.Int64();
+    case 'uint8': return new arrow.Uint8();
+    case 'uint16': return new arrow.Uint16();
+    case 'uint32': return new arrow.Uint32();
+    case 'uint64': return new arrow.Uint64();
+    case 'float32': return new arrow.Float32();
+    case 'float64': return new arrow.Float64();
+  }
+}
+
+function typedArray(dtype: NumericDType, n: number): ArrayLike<number | bigint> & { [i: number]: number | bigint } {
+  switch (dtype) {
+    case 'int8': return new Int8Array(n);
+    case 'int16': return new Int16Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'int64': return new BigInt64Array(n);
+    case 'uint8': return new Uint8Array(n);
+    case 'uint16': return new Uint16Array(n);
+    case 'uint32': return new Uint32Array(n);
+    case 'uint64': return new BigUint64Array(n);
+    case 'float32': return new Float32Array(n);
+    case 'float64': return new Float64Array(n);
+  }
+}
+
+/** One Arrow Data of `values` (null → a cleared validity bit over a zero value). */
+export function makeData(dtype: NumericDType, values: readonly Value[]): arrow.Data {
+  const n = values.length;
+  const data = typedArray(dtype, n);
+  const bitmap = new Uint8Array(Math.ceil(n / 8));
+  let nulls = 0;
+  const big = dtype === 'int64' || dtype === 'uint64';
+  values.forEach((v, i) => {
+    if (v === null) {
+      nulls++;
+      return;
+    }
+    bitmap[i >> 3]! |= 1 << (i & 7);
+    data[i] = big ? BigInt(v) : Number(v);
+  });
+  return arrow.makeData({
+    type: arrowType(dtype),
+    length: n,
+    nullCount: nulls,
+    nullBitmap: nulls > 0 ? bitmap : null,
+    data: data as never,
+  } as never);
+}
+
+export interface Layout {
+  /** Chunk lengths; their sum must be the value count. Default: one chunk. */
+  chunks?: number[];
+  /** Build the vector with this many extra rows in front and slice them off (Arrow offset). */
+  offset?: number;
+}
+
+/** A vector holding `values`, laid out as asked: sliced to a non-zero offset and/or chunked. */
+export function makeVector(dtype: NumericDType, values: readonly Value[], layout: Layout = {}): arrow.Vector {
+  const chunks = layout.chunks ?? [values.length];
+  const datas: arrow.Data[] = [];
+  let at = 0;
+  for (const len of chunks) {
+    const part = values.slice(at, at + len);
+    at += len;
+    const pad = layout.offset ?? 0;
+    if (pad === 0) {
+      datas.push(makeData(dtype, part));
+    } else {
+      const filler: Value[] = Array.from({ length: pad }, (_, i) => (i % 3 === 0 ? null : 7));
+      const full = makeData(dtype, [...filler, ...part, ...filler]);
+      datas.push(full.slice(pad, part.length));
+    }
+  }
+  if (at !== values.length) throw new Error('makeVector: chunk lengths do not add up');
+  return new arrow.Vector(datas);
+}
