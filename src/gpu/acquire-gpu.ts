@@ -73,7 +73,7 @@ async function openDevice(
     architecture: info.architecture,
     description: info.description,
     backend,
-    backendName: backend === 'opengles' ? 'OpenGL ES (EGL surfaceless)' : nativeBackendName(),
+    backendName: backend === 'opengles' ? `OpenGL ES (EGL ${process.env.EGL_PLATFORM ?? 'default'})` : nativeBackendName(),
     featureLevel: adapter.features.has('core-features-and-limits') ? 'core' : 'compatibility',
     software: isSoftware(info),
     limits,
@@ -122,9 +122,9 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<GpuAc
     const gles = webgpu.create(['backend=opengles']);
     const adapter = await gles.requestAdapter({ featureLevel: 'compatibility' });
     if (adapter !== null) return finish(await openDevice(gles, adapter, 'opengles', options), reasons, mode);
-    reasons.push('OpenGL ES (EGL surfaceless): no adapter (is Mesa\'s libEGL / libGLESv2 installed?)');
+    reasons.push(`OpenGL ES (EGL ${process.env.EGL_PLATFORM}): no adapter (are Mesa's libEGL and libGLESv2 installed?)`);
   } catch (cause) {
-    reasons.push(`OpenGL ES (EGL surfaceless): ${(cause as Error).message}`);
+    reasons.push(`OpenGL ES (EGL ${process.env.EGL_PLATFORM}): ${(cause as Error).message}`);
   }
   return finish(null, reasons, mode);
 }

@@ -8,7 +8,11 @@ import { renderShader, type ShaderParams } from './shader-template.js';
 export class PipelineCache {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(
+    private readonly device: GPUDevice,
+    /** Renders a family's WGSL; tests pass their own to check how compile errors surface. */
+    private readonly render: (family: string, params: ShaderParams) => string = renderShader,
+  ) {}
 
   get size(): number {
     return this.pipelines.size;
@@ -31,7 +35,7 @@ export class PipelineCache {
     params: ShaderParams,
     key: string,
   ): Promise<GPUComputePipeline> {
-    const code = renderShader(family, params);
+    const code = this.render(family, params);
     const module = this.device.createShaderModule({ code, label: key });
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((m) => m.type === 'error');
