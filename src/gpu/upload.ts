@@ -48,6 +48,28 @@ function widened(slice: ColumnSlice, start: number, rows: number): ArrayBufferVi
   }
 }
 
+/** Bytes copied at a time when the source is shared memory (Dawn does not read SABs). */
+const BOUNCE_BYTES = 16 * 2 ** 20;
+let bounce: Uint8Array | null = null;
+
+/**
+ * Writes `bytes` bytes of `view` to the start of `target`. Dawn's writeBuffer refuses views of
+ * SharedArrayBuffers, so those go through a reused bounce buffer, 16 MiB at a time.
+ */
+export function writeView(gpu: GpuContext, target: GPUBuffer, view: ArrayBufferView, bytes: number): void {
+  if (!(view.buffer instanceof SharedArrayBuffer)) {
+    gpu.device.queue.writeBuffer(target, 0, view.buffer, view.byteOffset, bytes);
+    return;
+  }
+  const source = new Uint8Array(view.buffer, view.byteOffset, bytes);
+  bounce ??= new Uint8Array(BOUNCE_BYTES);
+  for (let at = 0; at < bytes; at += BOUNCE_BYTES) {
+    const len = Math.min(BOUNCE_BYTES, bytes - at);
+    bounce.set(source.subarray(at, at + len));
+    gpu.device.queue.writeBuffer(target, at, bounce.buffer, 0, len);
+  }
+}
+
 /** Rows per window: the most that fit one binding, a multiple of 256 rows. */
 export function windowRows(gpu: GpuContext, dtype: NumericDType): number {
   const rows = Math.floor(gpu.maxBindingSize / deviceBytesPerRow(dtype) / 256) * 256;
@@ -79,7 +101,7 @@ export function uploadColumn(gpu: GpuContext, slice: ColumnSlice, label: string)
       const window: GpuWindow = { values, valueBytes, validity: null, validityBytes: 0, bitOffset: 0, rows };
       windows.push(window);
       const view = widened(slice, start, rows);
-      gpu.device.queue.writeBuffer(values.buffer, 0, view.buffer, view.byteOffset, valueBytes);
+      writeView(gpu, values.buffer, view, valueBytes);
       if (slice.validity !== null) {
         const firstBit = slice.bitOffset + start;
         const byteStart = Math.floor(firstBit / 32) * 4;

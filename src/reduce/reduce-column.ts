@@ -90,7 +90,12 @@ export async function reduceColumn(vector: Vector, ops: readonly ReduceOp[], opt
   const { column, device } = options;
   checkOps(ops, column);
   const slices = columnSlices(vector, column, `reduce (${ops.join(', ')})`);
-  const wants: ReduceWants = { m2: ops.includes('var') || ops.includes('std') };
+  const m2 = ops.includes('var') || ops.includes('std');
+  const wants: ReduceWants = {
+    sum: m2 || ops.includes('sum') || ops.includes('mean'),
+    minMax: ops.includes('min') || ops.includes('max'),
+    m2,
+  };
   let total = emptyPartial(numericDType(vector.type)!, wants.m2);
   const fallbacks: string[] = [];
   for (const slice of slices) {

@@ -107,3 +107,22 @@ describe('errors and fallbacks', () => {
     t.countGpuCheck();
   });
 });
+
+describe('shared memory', () => {
+  it('columns in SharedArrayBuffers reduce on every device (no copy to the pool, bounced to the GPU)', async () => {
+    const n = 100_001;
+    const shared = new Float64Array(new SharedArrayBuffer(n * 8));
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      shared[i] = (i % 1000) / 7 - 50;
+      values.push(shared[i]!);
+    }
+    const vector = arrow.makeVector(shared);
+    const ref = reference('float64', values);
+    for (const device of ['gpu', 'cpu', 'sync'] as const) {
+      const result = await t.client.reduce(vector, OPS, { column: 'x', device });
+      expectReduction(result.values, ref, 'float64', OPS, `shared ${device}`);
+    }
+    t.countGpuCheck();
+  });
+});

@@ -5,6 +5,10 @@ import { forEachValidRun } from './valid-runs.js';
 
 /** What a reduce task must produce beyond count, sum, min and max. */
 export interface ReduceWants {
+  /** The sum (also needed for mean, var and std). */
+  sum: boolean;
+  /** Min and max. */
+  minMax: boolean;
   /** The centred sum of squares, for var and std (a second pass over the values). */
   m2: boolean;
 }
@@ -22,8 +26,163 @@ export function reduce(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
   return reduceInt32(slice, wants);
 }
 
+type FloatArray = Float64Array | Float32Array;
+
+/** Rows per block: the passes a reduction needs run block by block, so later ones hit cache. */
+const BLOCK = 8192;
+
+/** Rows summed plainly (in eight lanes of 64) before the partial joins the compensated total. */
+const PAIR_BLOCK = 512;
+
+/**
+ * Blocked sum of finite values: each 512-row block is summed in eight independent lanes of
+ * plain adds (so the loop runs at the speed of memory), and the block sums are added to an
+ * error-free two-sum accumulator. The error is at most about 70 ulps of the sum of |x|, and in
+ * practice a few: within the 1e-12 the twins promise, as pairwise summation is in numpy.
+ */
+class FloatSum {
+  private s = 0;
+  private c = 0;
+
+  add(v: FloatArray, start: number, end: number): void {
+    let { s, c } = this;
+    let i = start;
+    for (; i + PAIR_BLOCK <= end; ) {
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+      const stop = i + PAIR_BLOCK;
+      for (; i < stop; i += 8) {
+        a0 += v[i]!;
+        a1 += v[i + 1]!;
+        a2 += v[i + 2]!;
+        a3 += v[i + 3]!;
+        a4 += v[i + 4]!;
+        a5 += v[i + 5]!;
+        a6 += v[i + 6]!;
+        a7 += v[i + 7]!;
+      }
+      const x = (a0 + a1 + (a2 + a3)) + (a4 + a5 + (a6 + a7));
+      const t = s + x;
+      const b = t - s;
+      c += s - (t - b) + (x - b);
+      s = t;
+    }
+    for (; i < end; i++) {
+      const x = v[i]!;
+      const t = s + x;
+      const b = t - s;
+      c += s - (t - b) + (x - b);
+      s = t;
+    }
+    this.s = s;
+    this.c = c;
+  }
+
+  /** Adds (v[i] - centre)^2 for i in [start, end), blocked the same way. */
+  addSquares(v: FloatArray, start: number, end: number, centre: number): void {
+    let { s, c } = this;
+    let i = start;
+    for (; i + PAIR_BLOCK <= end; ) {
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      const stop = i + PAIR_BLOCK;
+      for (; i < stop; i += 4) {
+        const d0 = v[i]! - centre;
+        const d1 = v[i + 1]! - centre;
+        const d2 = v[i + 2]! - centre;
+        const d3 = v[i + 3]! - centre;
+        a0 += d0 * d0;
+        a1 += d1 * d1;
+        a2 += d2 * d2;
+        a3 += d3 * d3;
+      }
+      const x = a0 + a1 + (a2 + a3);
+      const t = s + x;
+      const b = t - s;
+      c += s - (t - b) + (x - b);
+      s = t;
+    }
+    for (; i < end; i++) {
+      const d = v[i]! - centre;
+      const x = d * d;
+      const t = s + x;
+      const b = t - s;
+      c += s - (t - b) + (x - b);
+      s = t;
+    }
+    this.s = s;
+    this.c = c;
+  }
+
+  get value(): number {
+    return this.s + this.c;
+  }
+}
+
+/**
+ * Min and max of v[start, end). Math.min/max propagate NaN, so a NaN or an infinity anywhere
+ * shows in the result (`special`), and the caller takes the careful path.
+ */
+class FloatExtremes {
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+
+  add(v: FloatArray, start: number, end: number): void {
+    let min0 = this.min;
+    let max0 = this.max;
+    let min1 = min0;
+    let max1 = max0;
+    let i = start;
+    for (; i + 1 < end; i += 2) {
+      const x = v[i]!;
+      const y = v[i + 1]!;
+      min0 = Math.min(min0, x);
+      max0 = Math.max(max0, x);
+      min1 = Math.min(min1, y);
+      max1 = Math.max(max1, y);
+    }
+    if (i < end) {
+      min0 = Math.min(min0, v[i]!);
+      max0 = Math.max(max0, v[i]!);
+    }
+    this.min = Math.min(min0, min1);
+    this.max = Math.max(max0, max1);
+  }
+
+  get special(): boolean {
+    return Number.isNaN(this.min) || this.min === Number.NEGATIVE_INFINITY || this.max === Number.POSITIVE_INFINITY;
+  }
+}
+
 function reduceFloat(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
-  const v = slice.values as Float64Array | Float32Array;
+  const v = slice.values as FloatArray;
+  const sum = new FloatSum();
+  const extremes = new FloatExtremes();
+  let seen = 0;
+  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
+    seen += end - start;
+    for (let b = start; b < end; b += BLOCK) {
+      const e = Math.min(end, b + BLOCK);
+      if (wants.sum) sum.add(v, b, e);
+      if (wants.minMax) extremes.add(v, b, e);
+    }
+  });
+  const total = sum.value;
+  // NaN or an infinity anywhere shows as a non-finite sum or poison: count them exactly then.
+  if (!Number.isFinite(total) || extremes.special) return reduceFloatWithSpecials(slice, wants);
+  const p = emptyPartial(slice.dtype, wants.m2);
+  p.count = seen;
+  p.sum = total;
+  if (seen > 0 && wants.minMax) {
+    // Math.min(-0, 0) is -0: the results carry one zero, as the GPU's do.
+    p.min = extremes.min + 0;
+    p.max = extremes.max + 0;
+  }
+  if (wants.m2) p.m2 = floatM2(slice, finiteMean(p));
+  return p;
+}
+
+/** The careful path for columns holding NaN or infinities: counts them and sums the rest. */
+function reduceFloatWithSpecials(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
+  const v = slice.values as FloatArray;
   const p = emptyPartial(slice.dtype, wants.m2);
   let s = 0;
   let c = 0;
@@ -31,29 +190,21 @@ function reduceFloat(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
   let mx = Number.NEGATIVE_INFINITY;
   let seen = 0;
   forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
-    let ls = s;
-    let lc = c;
-    let lmn = mn;
-    let lmx = mx;
     for (let i = start; i < end; i++) {
       const x = v[i]!;
       if (x - x === 0) {
-        const t = ls + x;
-        const bp = t - ls;
-        lc += ls - (t - bp) + (x - bp);
-        ls = t;
+        const t = s + x;
+        const bp = t - s;
+        c += s - (t - bp) + (x - bp);
+        s = t;
       } else if (x !== x) {
         p.nan++;
         continue;
       } else if (x > 0) p.posInf++;
       else p.negInf++;
-      if (x < lmn) lmn = x;
-      if (x > lmx) lmx = x;
+      if (x < mn) mn = x;
+      if (x > mx) mx = x;
     }
-    s = ls;
-    c = lc;
-    mn = lmn;
-    mx = lmx;
     seen += end - start;
   });
   p.count = seen;
@@ -62,29 +213,15 @@ function reduceFloat(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
     p.min = mn;
     p.max = mx;
   }
-  if (wants.m2) p.m2 = p.nan + p.posInf + p.negInf > 0 ? Number.NaN : floatM2(slice, finiteMean(p));
+  if (wants.m2) p.m2 = Number.NaN;
   return p;
 }
 
 function floatM2(slice: ColumnSlice, mean: number): number {
-  const v = slice.values as Float64Array | Float32Array;
-  let s = 0;
-  let c = 0;
-  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
-    let ls = s;
-    let lc = c;
-    for (let i = start; i < end; i++) {
-      const d = v[i]! - mean;
-      const x = d * d;
-      const t = ls + x;
-      const bp = t - ls;
-      lc += ls - (t - bp) + (x - bp);
-      ls = t;
-    }
-    s = ls;
-    c = lc;
-  });
-  return s + c;
+  const v = slice.values as FloatArray;
+  const sum = new FloatSum();
+  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => sum.addSquares(v, start, end, mean));
+  return sum.value;
 }
 
 function reduceInt32(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
