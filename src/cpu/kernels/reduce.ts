@@ -237,11 +237,15 @@ function reduceInt32(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
       let s = 0;
       let lmn = mn;
       let lmx = mx;
-      for (let i = base; i < stop; i++) {
-        const x = v[i]!;
-        s += x;
-        if (x < lmn) lmn = x;
-        if (x > lmx) lmx = x;
+      if (wants.minMax) {
+        for (let i = base; i < stop; i++) {
+          const x = v[i]!;
+          s += x;
+          lmn = x < lmn ? x : lmn;
+          lmx = x > lmx ? x : lmx;
+        }
+      } else {
+        for (let i = base; i < stop; i++) s += v[i]!;
       }
       total += BigInt(s);
       mn = lmn;
@@ -251,81 +255,113 @@ function reduceInt32(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
   });
   p.count = seen;
   p.sum = total;
-  if (seen > 0) {
+  if (seen > 0 && wants.minMax) {
     p.min = mn;
     p.max = mx;
   }
   if (wants.m2 && seen > 0) {
     const { k, frac } = integerCentre(total, seen);
     const kn = Number(k);
-    p.m2 = sumSquares(slice, (i) => v[i]! - kn - frac);
+    p.m2 = sumSquares(slice, (d, start, end) => {
+      for (let i = start; i < end; i++) d[i - start] = v[i]! - kn - frac;
+    });
   }
   return p;
 }
 
-function reduceInt64(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
-  const values = slice.values as BigInt64Array | BigUint64Array;
-  const signed = slice.dtype === 'int64';
-  const lo = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
-  const hi = signed ? new Int32Array(values.buffer, values.byteOffset, values.length * 2) : lo;
-  const p = emptyPartial(slice.dtype, wants.m2);
-  let total = 0n;
-  let mnHi = Number.POSITIVE_INFINITY;
-  let mnLo = 0;
-  let mxHi = Number.NEGATIVE_INFINITY;
-  let mxLo = 0;
-  let seen = 0;
-  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
+/**
+ * Exact sum of 64-bit integers read as 32-bit words: the low words (unsigned) and high words
+ * (signed for int64) are summed separately in doubles, exact for up to 2^20 rows, then folded
+ * into a bigint.
+ */
+class Int64Sum {
+  total = 0n;
+
+  add(lo: Uint32Array, hi: Int32Array | Uint32Array, start: number, end: number): void {
     for (let base = start; base < end; base += FLUSH) {
       const stop = Math.min(end, base + FLUSH);
       let sLo = 0;
       let sHi = 0;
       for (let i = base; i < stop; i++) {
-        const l = lo[2 * i]!;
-        const h = hi[2 * i + 1]!;
-        sLo += l;
-        sHi += h;
-        if (h < mnHi || (h === mnHi && l < mnLo)) {
-          mnHi = h;
-          mnLo = l;
-        }
-        if (h > mxHi || (h === mxHi && l > mxLo)) {
-          mxHi = h;
-          mxLo = l;
-        }
+        sLo += lo[2 * i]!;
+        sHi += hi[2 * i + 1]!;
       }
-      total += (BigInt(sHi) << 32n) + BigInt(sLo);
+      this.total += (BigInt(sHi) << 32n) + BigInt(sLo);
     }
+  }
+}
+
+/** Min and max of 64-bit integers compared as (high word, low word) pairs. */
+class Int64Extremes {
+  minHi = Number.POSITIVE_INFINITY;
+  minLo = 0;
+  maxHi = Number.NEGATIVE_INFINITY;
+  maxLo = 0;
+
+  add(lo: Uint32Array, hi: Int32Array | Uint32Array, start: number, end: number): void {
+    let { minHi, minLo, maxHi, maxLo } = this;
+    for (let i = start; i < end; i++) {
+      const h = hi[2 * i + 1]!;
+      if (h < minHi || (h === minHi && lo[2 * i]! < minLo)) {
+        minHi = h;
+        minLo = lo[2 * i]!;
+      }
+      if (h > maxHi || (h === maxHi && lo[2 * i]! > maxLo)) {
+        maxHi = h;
+        maxLo = lo[2 * i]!;
+      }
+    }
+    Object.assign(this, { minHi, minLo, maxHi, maxLo });
+  }
+}
+
+function reduceInt64(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
+  const values = slice.values as BigInt64Array | BigUint64Array;
+  const lo = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+  const hi = slice.dtype === 'int64' ? new Int32Array(values.buffer, values.byteOffset, values.length * 2) : lo;
+  const sum = new Int64Sum();
+  const extremes = new Int64Extremes();
+  let seen = 0;
+  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
     seen += end - start;
+    for (let b = start; b < end; b += BLOCK) {
+      const e = Math.min(end, b + BLOCK);
+      if (wants.sum) sum.add(lo, hi, b, e);
+      if (wants.minMax) extremes.add(lo, hi, b, e);
+    }
   });
+  const p = emptyPartial(slice.dtype, wants.m2);
   p.count = seen;
-  p.sum = total;
-  if (seen > 0) {
-    p.min = (BigInt(mnHi) << 32n) + BigInt(mnLo);
-    p.max = (BigInt(mxHi) << 32n) + BigInt(mxLo);
+  p.sum = sum.total;
+  if (seen > 0 && wants.minMax) {
+    p.min = (BigInt(extremes.minHi) << 32n) + BigInt(extremes.minLo);
+    p.max = (BigInt(extremes.maxHi) << 32n) + BigInt(extremes.maxLo);
   }
   if (wants.m2 && seen > 0) {
-    const { k, frac } = integerCentre(total, seen);
+    const { k, frac } = integerCentre(sum.total, seen);
     const kHi = Number(k >> 32n);
     const kLo = Number(BigInt.asUintN(32, k));
-    p.m2 = sumSquares(slice, (i) => (hi[2 * i + 1]! - kHi) * 4294967296 + (lo[2 * i]! - kLo) - frac);
+    p.m2 = sumSquares(slice, (d, start, end) => {
+      for (let i = start; i < end; i++) d[i - start] = (hi[2 * i + 1]! - kHi) * 4294967296 + (lo[2 * i]! - kLo) - frac;
+    });
   }
   return p;
 }
 
-/** Compensated sum of `centred(i)^2` over the valid rows. */
-function sumSquares(slice: ColumnSlice, centred: (i: number) => number): number {
-  let s = 0;
-  let c = 0;
+/**
+ * Sum of squares of the centred values over the valid rows: `centre(d, start, end)` writes the
+ * centred values of rows [start, end) into `d` (exact where the twins need it: x - k is done on
+ * integers), a block at a time, and the blocked sum adds their squares.
+ */
+function sumSquares(slice: ColumnSlice, centre: (d: Float64Array, start: number, end: number) => void): number {
+  const d = new Float64Array(BLOCK);
+  const sum = new FloatSum();
   forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
-    for (let i = start; i < end; i++) {
-      const d = centred(i);
-      const x = d * d;
-      const t = s + x;
-      const bp = t - s;
-      c += s - (t - bp) + (x - bp);
-      s = t;
+    for (let b = start; b < end; b += BLOCK) {
+      const e = Math.min(end, b + BLOCK);
+      centre(d, b, e);
+      sum.addSquares(d, 0, e - b, 0);
     }
   });
-  return s + c;
+  return sum.value;
 }
