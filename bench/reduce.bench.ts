@@ -2,7 +2,7 @@
  * sum / min / max / mean / std over float64, float32 and int64 columns of 1e7 and 1e8 values:
  * the GPU twin (upload + kernels + readback, whichever adapter), the CPU pool (all workers),
  * and the CPU kernel on one thread, beside this machine's memory bandwidth measured in the
- * same run. Flags: --sizes=1e7,1e8  --repeat=N  --devices=gpu,cpu,single
+ * same run. Flags: --sizes=1e7,1e8  --repeat=N  --devices=cpu,single,gpu
  */
 import * as arrow from 'apache-arrow';
 import { Worker } from 'node:worker_threads';
@@ -83,7 +83,7 @@ async function bandwidth(n: number, workers: number, repeat: number): Promise<{ 
 export async function reduceBench(flags: string[]): Promise<BenchReport> {
   const sizes = flag(flags, 'sizes', '1e7,1e8').split(',').map(Number);
   const repeat = Number(flag(flags, 'repeat', '3'));
-  const devices = flag(flags, 'devices', 'gpu,cpu,single').split(',');
+  const devices = flag(flags, 'devices', 'cpu,single,gpu').split(',');
   const client = await Client.create({ gpu: 'auto' });
   const info = client.info();
   const gpuName = info.gpu ? `${info.gpu.name} (${info.gpu.backendName})` : 'none';
@@ -99,8 +99,9 @@ export async function reduceBench(flags: string[]): Promise<BenchReport> {
       for (const dtype of ['float64', 'float32', 'int64'] as const) {
         const vector = column(dtype, n);
         const bytes = vector.data[0]!.values.byteLength;
-        for (const op of OPS) {
-          for (const device of devices) {
+        // Device by device: the llvmpipe adapter's threads must not overlap the CPU timings.
+        for (const device of devices) {
+          for (const op of OPS) {
             if (device === 'gpu' && client.gpu === null) continue;
             const target = device === 'single' ? 'sync' : (device as 'gpu' | 'cpu');
             // llvmpipe runs kernels on the CPU: one timed run of the large sizes is plenty.
