@@ -44,8 +44,15 @@ class FloatSum {
   private s = 0;
   private c = 0;
 
+  /** Adds one value (a block's partial sum, or a row of a short tail) without error. */
+  private push(x: number): void {
+    const t = this.s + x;
+    const b = t - this.s;
+    this.c += this.s - (t - b) + (x - b);
+    this.s = t;
+  }
+
   add(v: FloatArray, start: number, end: number): void {
-    let { s, c } = this;
     let i = start;
     for (; i + PAIR_BLOCK <= end; ) {
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
@@ -60,26 +67,13 @@ class FloatSum {
         a6 += v[i + 6]!;
         a7 += v[i + 7]!;
       }
-      const x = (a0 + a1 + (a2 + a3)) + (a4 + a5 + (a6 + a7));
-      const t = s + x;
-      const b = t - s;
-      c += s - (t - b) + (x - b);
-      s = t;
+      this.push(a0 + a1 + (a2 + a3) + (a4 + a5 + (a6 + a7)));
     }
-    for (; i < end; i++) {
-      const x = v[i]!;
-      const t = s + x;
-      const b = t - s;
-      c += s - (t - b) + (x - b);
-      s = t;
-    }
-    this.s = s;
-    this.c = c;
+    for (; i < end; i++) this.push(v[i]!);
   }
 
   /** Adds (v[i] - centre)^2 for i in [start, end), blocked the same way. */
   addSquares(v: FloatArray, start: number, end: number, centre: number): void {
-    let { s, c } = this;
     let i = start;
     for (; i + PAIR_BLOCK <= end; ) {
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -94,22 +88,12 @@ class FloatSum {
         a2 += d2 * d2;
         a3 += d3 * d3;
       }
-      const x = a0 + a1 + (a2 + a3);
-      const t = s + x;
-      const b = t - s;
-      c += s - (t - b) + (x - b);
-      s = t;
+      this.push(a0 + a1 + (a2 + a3));
     }
     for (; i < end; i++) {
       const d = v[i]! - centre;
-      const x = d * d;
-      const t = s + x;
-      const b = t - s;
-      c += s - (t - b) + (x - b);
-      s = t;
+      this.push(d * d);
     }
-    this.s = s;
-    this.c = c;
   }
 
   get value(): number {
