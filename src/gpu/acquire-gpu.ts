@@ -6,7 +6,7 @@ export type GpuMode = 'auto' | 'off' | 'require';
 
 export interface AcquireGpuOptions {
   mode?: GpuMode;
-  /** Device bytes the buffer pool may hold. Default: half of what the adapter allows in one buffer × 4. */
+  /** Device bytes the buffer pool may hold. Default: four of the largest buffers, at most 8 GiB. */
   gpuMemoryLimit?: number;
   /** Cap on one storage binding below the device's limit (tests use it to force windows). */
   maxBindingSize?: number;

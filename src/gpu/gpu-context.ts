@@ -81,13 +81,20 @@ export class GpuContext {
     }
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
-    const encoder = this.device.createCommandEncoder({ label });
-    encode(encoder);
-    this.device.queue.submit([encoder.finish()]);
+    let thrown: unknown = null;
+    try {
+      const encoder = this.device.createCommandEncoder({ label });
+      encode(encoder);
+      this.device.queue.submit([encoder.finish()]);
+    } catch (error) {
+      thrown = error;
+    }
+    // The scopes are popped whatever happened, so a failed encode cannot leave them pushed.
     const oom = await this.device.popErrorScope();
     const invalid = await this.device.popErrorScope();
-    const error = oom ?? invalid;
-    if (error) throw new KernelError('GPU_VALIDATION', `${label}: ${error.message}`);
+    if (thrown !== null) throw new KernelError('GPU_ENCODE', `${label}: ${(thrown as Error).message}`, { cause: thrown });
+    if (oom) throw new KernelError('GPU_OUT_OF_MEMORY', `${label}: ${oom.message}`);
+    if (invalid) throw new KernelError('GPU_VALIDATION', `${label}: ${invalid.message}`);
   }
 
   /** A uniform buffer from the pool holding `data`. */

@@ -109,3 +109,32 @@ describe('readback', () => {
     t.countGpuCheck();
   });
 });
+
+describe('submit', () => {
+  it('a validation error in the commands is a KernelError, and the device stays usable', async () => {
+    const gpu = t.client.gpu!;
+    const small = gpu.pool.acquire(256, GPUBufferUsage.COPY_SRC);
+    const other = gpu.pool.acquire(256, GPUBufferUsage.COPY_DST);
+    const error = await gpu
+      .submit('bad copy', (encoder) => encoder.copyBufferToBuffer(small.buffer, 0, other.buffer, 0, 4096))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KernelError);
+    expect((error as KernelError).code).toBe('GPU_VALIDATION');
+    await gpu.submit('good copy', (encoder) => encoder.copyBufferToBuffer(small.buffer, 0, other.buffer, 0, 256));
+    gpu.pool.release(small);
+    gpu.pool.release(other);
+  });
+
+  it('an encoder callback that throws is a KernelError with the cause, and leaves no error scope behind', async () => {
+    const gpu = t.client.gpu!;
+    const boom = new Error('boom');
+    const error = await gpu.submit('throws', () => {
+      throw boom;
+    }).catch((e: unknown) => e);
+    expect((error as KernelError).code).toBe('GPU_ENCODE');
+    expect((error as KernelError).cause).toBe(boom);
+    // With every scope popped, one more pop has nothing to pop and is rejected.
+    await expect(gpu.device.popErrorScope()).rejects.toThrow();
+    t.countGpuCheck();
+  });
+});
