@@ -21,3 +21,5 @@ export type { GpuMode } from './gpu/acquire-gpu.js';
 export type { ReduceOp, ReduceValue } from './reduce/reduce-partial.js';
 export type { ReduceDevice, ReduceResult } from './reduce/reduce-column.js';
 export { parseSize } from './size.js';
+export { col, lit, when, Expr, When, WhenThen } from './plan/expr.js';
+export type { CastType, ExprLike, LiteralValue } from './plan/expr.js';
