@@ -1,4 +1,6 @@
-// Reduce family: count, sum, min, max and the centred sum of squares (M2) of one column window.
+// Reduce family over one column window: pass 1 (reduce_main) gives count, sum, min and max;
+// pass 2 (m2_main) gives the sums of d and d^2 around a centre the host chose for the whole
+// column, from which var and std follow (the corrected two-pass algorithm).
 //
 // Every element type arrives as raw u32 words: float32/int32/uint32 one word a value (narrower
 // integers are widened on upload), float64/int64/uint64 two words (lo, hi). KIND picks the
@@ -10,10 +12,10 @@
 // the result the same on every run.
 //
 // Float sums are double-float (a hi/lo f32 pair). A float64 value is split exactly into three
-// f32 pieces (24 + 24 + 5 significand bits); the last piece goes to a separate `tail` sum that is
-// folded in per thread. Values outside [2^-60, 2^90] in magnitude (and float32 subnormals)
-// cannot be carried faithfully in f32 pieces: they are counted in `oor` and the host computes
-// that column on the CPU instead. Integer sums are exact 96-bit two's complement.
+// f32 pieces (24 + 24 + 5 significand bits); the last piece goes to a separate double-float
+// sum (`t0`, `t1`), which the host adds in double-double. Values outside [2^-60, 2^90] in
+// magnitude (and float32 subnormals) cannot be carried faithfully in f32 pieces: they are
+// counted in `oor` and the host computes that column on the CPU instead. Integer sums are exact 96-bit two's complement.
 // Min and max are kept as 64-bit order-preserving keys (floats: the sign-flip trick).
 
 const WG: u32 = {{WORKGROUP_SIZE}}u;
@@ -72,7 +74,10 @@ struct Acc {
   mn1: u32,
   mx0: u32,
   mx1: u32,
-  tail: f32,
+  // A second double-float: floats' pass 1 sums the last piece of each float64 here (so no bit
+  // of a 53-bit value is lost to the 48 bits of one double-float); pass 2 sums d here.
+  t0: u32,
+  t1: u32,
 }
 
 var<workgroup> scratch: array<Acc, WG>;
@@ -82,7 +87,7 @@ fn is_float() -> bool {
 }
 
 fn identity() -> Acc {
-  return Acc(0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0xffffffffu, 0xffffffffu, 0u, 0u, 0.0);
+  return Acc(0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0xffffffffu, 0xffffffffu, 0u, 0u, 0u, 0u);
 }
 
 fn is_valid(i: u32) -> bool {
@@ -139,6 +144,17 @@ fn with_df(acc: Acc, s: vec2<f32>) -> Acc {
   var a = acc;
   a.s0 = bitcast<u32>(s.x);
   a.s1 = bitcast<u32>(s.y);
+  return a;
+}
+
+fn tail_of(acc: Acc) -> vec2<f32> {
+  return vec2<f32>(bitcast<f32>(acc.t0), bitcast<f32>(acc.t1));
+}
+
+fn with_tail(acc: Acc, t: vec2<f32>) -> Acc {
+  var a = acc;
+  a.t0 = bitcast<u32>(t.x);
+  a.t1 = bitcast<u32>(t.y);
   return a;
 }
 
@@ -282,7 +298,7 @@ fn accumulate(acc: Acc, i: u32) -> Acc {
           a.oor += 1u;
         }
         a = with_df(a, df_add(df_of(a), p.xy));
-        a.tail += p.z;
+        a = with_tail(a, df_add(tail_of(a), vec2<f32>(p.z, 0.0)));
       }
     }
     case 2u: { // K_I32
@@ -316,7 +332,7 @@ fn merge(a: Acc, b: Acc) -> Acc {
   r.oor = a.oor + b.oor;
   if (is_float()) {
     r = with_df(r, df_add(df_of(a), df_of(b)));
-    r.tail = a.tail + b.tail;
+    r = with_tail(r, df_add(tail_of(a), tail_of(b)));
   } else {
     let s = add96(vec3<u32>(a.s0, a.s1, a.s2), vec3<u32>(b.s0, b.s1, b.s2));
     r.s0 = s.x; r.s1 = s.y; r.s2 = s.z;
@@ -330,7 +346,7 @@ fn merge(a: Acc, b: Acc) -> Acc {
   return r;
 }
 
-// ---- pass 2: sum of (scale * (x - mean))^2 ----
+// ---- pass 2: sums of d and d^2, d = scale * (x - centre) ----
 
 fn centred(i: u32) -> vec2<f32> {
   let w0 = lo_word(i);
@@ -372,6 +388,8 @@ fn write_partial(slot: u32, a: Acc) {
   partials[o + 9u] = a.mn1;
   partials[o + 10u] = a.mx0;
   partials[o + 11u] = a.mx1;
+  partials[o + 12u] = a.t0;
+  partials[o + 13u] = a.t1;
 }
 
 fn finish(lid: u32, wid: u32, mine: Acc) {
@@ -396,10 +414,6 @@ fn reduce_main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
       a = accumulate(a, i);
     }
   }
-  if (is_float()) {
-    a = with_df(a, df_add(df_of(a), vec2<f32>(a.tail, 0.0)));
-    a.tail = 0.0;
-  }
   finish(lid, wg.x, a);
 }
 
@@ -407,15 +421,17 @@ fn reduce_main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
 fn m2_main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   var a = identity();
   var s = vec2<f32>(0.0, 0.0);
+  var sd = vec2<f32>(0.0, 0.0);
   for (var i = wg.x * WG + lid; i < params.rows; i = i + params.groups * WG) {
     if (is_valid(i)) {
       a.count += 1u;
       let d = centred(i) * params.scale;
       s = df_add(s, df_sqr(d));
+      sd = df_add(sd, d);
     }
   }
-  // M2 always merges as a double-float sum, whatever the element type.
-  a = with_df(a, s);
+  // Σd² and Σd merge as double-float sums, whatever the element type.
+  a = with_tail(with_df(a, s), sd);
   scratch[lid] = a;
   workgroupBarrier();
   for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
@@ -425,6 +441,7 @@ fn m2_main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg:
       var m = l;
       m.count = l.count + r.count;
       m = with_df(m, df_add(df_of(l), df_of(r)));
+      m = with_tail(m, df_add(tail_of(l), tail_of(r)));
       scratch[lid] = m;
     }
     workgroupBarrier();

@@ -1,19 +1,25 @@
 import type { Vector } from 'apache-arrow';
 import { columnSlices, type ColumnSlice } from '../column-slice.js';
 import { shippable, type CpuPool } from '../cpu/cpu-pool.js';
-import { reduce as reduceCpu, type ReduceWants } from '../cpu/kernels/reduce.js';
+import { reduce as reduceCpu, squares as squaresCpu, type ReduceWants } from '../cpu/kernels/reduce.js';
 import { numericDType } from '../dtype.js';
 import { DeviceError, PlanError } from '../errors.js';
 import type { GpuContext } from '../gpu/gpu-context.js';
-import { reduce as reduceGpu } from '../gpu/kernels/reduce.js';
+import { reduce as reduceGpu, squares as squaresGpu } from '../gpu/kernels/reduce.js';
+import { uploadColumn, type GpuColumn } from '../gpu/upload.js';
 import {
+  centreOf,
   emptyPartial,
   finalizePartial,
+  m2FromSquares,
   mergePartials,
+  mergeSquares,
+  NO_SQUARES,
   REDUCE_OPS,
   type ReduceOp,
   type ReducePartial,
   type ReduceValue,
+  type SquaresPartial,
 } from './reduce-partial.js';
 
 /** Where a reduction runs: the GPU twin, the CPU worker pool, or the main thread. */
@@ -64,9 +70,10 @@ function subSlice(slice: ColumnSlice, start: number, end: number): ColumnSlice {
   };
 }
 
-async function onPool(pool: CpuPool, slice: ColumnSlice, wants: ReduceWants): Promise<ReducePartial> {
+/** Splits a slice into per-worker pieces and ships each as a task of `family`. */
+function poolTasks<T>(pool: CpuPool, slice: ColumnSlice, run: (part: ColumnSlice, transfer: ArrayBuffer[]) => Promise<T>): Promise<T[]> {
   const step = Math.max(MIN_ROWS_PER_TASK, Math.ceil(slice.length / pool.workers));
-  const tasks: Promise<ReducePartial>[] = [];
+  const tasks: Promise<T>[] = [];
   for (let start = 0; start < slice.length; start += step) {
     const part = subSlice(slice, start, Math.min(slice.length, start + step));
     const transfer: ArrayBuffer[] = [];
@@ -75,50 +82,99 @@ async function onPool(pool: CpuPool, slice: ColumnSlice, wants: ReduceWants): Pr
       values: shippable(part.values, transfer),
       validity: part.validity === null ? null : shippable(part.validity, transfer),
     };
-    tasks.push(pool.run('reduce', { slice: shipped, wants }, transfer));
+    tasks.push(run(shipped, transfer));
   }
-  const partials = await Promise.all(tasks);
-  return partials.reduce(mergePartials, emptyPartial(slice.dtype, wants.m2));
+  return Promise.all(tasks);
+}
+
+/** Where one slice's passes run, and its resident GPU column when it is kept for pass 2. */
+interface SliceRun {
+  slice: ColumnSlice;
+  device: ReduceDevice;
+  column: GpuColumn | null;
 }
 
 /**
  * Reduces one numeric Arrow vector (any number of chunks) with `ops`, on the device asked for.
- * A slice the GPU cannot carry faithfully (float values outside double-float range) runs on the
- * CPU twin instead, and the result says so in `fallback`.
+ * Pass 1 (count, sum, min, max) runs over every slice; var and std then take a second pass
+ * around one centre for the whole column, so the per-slice sums simply add. A slice the GPU
+ * cannot carry faithfully (floats outside double-float range) runs on the CPU twin instead,
+ * and the result says so in `fallback`.
  */
 export async function reduceColumn(vector: Vector, ops: readonly ReduceOp[], options: ReduceColumnOptions): Promise<ReduceResult> {
-  const { column, device } = options;
+  const { column, device, gpu, pool } = options;
   checkOps(ops, column);
   const slices = columnSlices(vector, column, `reduce (${ops.join(', ')})`);
-  const m2 = ops.includes('var') || ops.includes('std');
+  const wantsM2 = ops.includes('var') || ops.includes('std');
   const wants: ReduceWants = {
-    sum: m2 || ops.includes('sum') || ops.includes('mean'),
-    minMax: ops.includes('min') || ops.includes('max'),
-    m2,
+    sum: wantsM2 || ops.includes('sum') || ops.includes('mean'),
+    minMax: wantsM2 || ops.includes('min') || ops.includes('max'),
   };
-  let total = emptyPartial(numericDType(vector.type)!, wants.m2);
+  if (device === 'gpu' && gpu === null) throw new DeviceError('NO_GPU', `reduce of column '${column}' asked for the GPU, but there is none`);
+  if (device === 'cpu' && pool === null) throw new DeviceError('NO_POOL', `reduce of column '${column}' asked for the CPU pool, but it is closed`);
+  const cpuDevice: ReduceDevice = pool !== null ? 'cpu' : 'sync';
+  let total = emptyPartial(numericDType(vector.type)!);
   const fallbacks: string[] = [];
-  for (const slice of slices) {
-    let partial: ReducePartial;
-    if (device === 'gpu') {
-      if (options.gpu === null) throw new DeviceError('NO_GPU', `reduce of column '${column}' asked for the GPU, but there is none`);
-      const result = await reduceGpu(options.gpu, slice, wants);
-      if ('partial' in result) partial = result.partial;
-      else {
-        fallbacks.push(result.unsupported);
-        partial = options.pool !== null ? await onPool(options.pool, slice, wants) : reduceCpu(slice, wants);
+  const runs: SliceRun[] = [];
+  try {
+    for (const slice of slices) {
+      const run: SliceRun = { slice, device, column: null };
+      runs.push(run);
+      let partial: ReducePartial | null = null;
+      if (device === 'gpu') {
+        run.column = uploadColumn(gpu!, slice, `reduce '${column}'`);
+        const result = await reduceGpu(gpu!, run.column);
+        if ('partial' in result) partial = result.partial;
+        else {
+          fallbacks.push(result.unsupported);
+          run.device = cpuDevice;
+        }
+        // Keep the column on the device for pass 2 only when it is the column's one slice.
+        if (!('partial' in result) || !wantsM2 || slices.length > 1) release(run);
       }
-    } else if (device === 'cpu') {
-      if (options.pool === null) throw new DeviceError('NO_POOL', `reduce of column '${column}' asked for the CPU pool, but it is closed`);
-      partial = await onPool(options.pool, slice, wants);
-    } else {
-      partial = reduceCpu(slice, wants);
+      if (partial === null) {
+        partial = run.device === 'cpu'
+          ? (await poolTasks(pool!, slice, (part, transfer) => pool!.run('reduce', { slice: part, wants }, transfer))).reduce(mergePartials, emptyPartial(slice.dtype))
+          : reduceCpu(slice, wants);
+      }
+      total = mergePartials(total, partial);
     }
-    total = mergePartials(total, partial);
+    if (wantsM2) total.m2 = await secondPass(runs, total, options);
+  } finally {
+    for (const run of runs) release(run);
   }
   const values: Partial<Record<ReduceOp, ReduceValue>> = {};
   for (const op of ops) values[op] = finalizePartial(total, op, { column, ddof: options.ddof ?? 1 });
   const result: ReduceResult = { values, device };
   if (fallbacks.length > 0) result.fallback = `ran on the CPU: ${fallbacks.join('; ')}`;
   return result;
+}
+
+function release(run: SliceRun): void {
+  run.column?.release();
+  run.column = null;
+}
+
+/** M2 of the whole column: Σd, Σd² around one centre on each slice's device, corrected. */
+async function secondPass(runs: SliceRun[], total: ReducePartial, options: ReduceColumnOptions): Promise<number> {
+  const found = centreOf(total);
+  if ('m2' in found) return found.m2;
+  const { centre } = found;
+  let sums = NO_SQUARES;
+  for (const run of runs) {
+    let part: SquaresPartial;
+    if (run.device === 'gpu') {
+      run.column ??= uploadColumn(options.gpu!, run.slice, `reduce '${options.column}'`);
+      part = await squaresGpu(options.gpu!, run.column, total, centre);
+      release(run);
+    } else if (run.device === 'cpu') {
+      const pool = options.pool!;
+      const parts = await poolTasks(pool, run.slice, (slice, transfer) => pool.run('squares', { slice, centre }, transfer));
+      part = parts.reduce(mergeSquares, NO_SQUARES);
+    } else {
+      part = squaresCpu(run.slice, centre);
+    }
+    sums = mergeSquares(sums, part);
+  }
+  return m2FromSquares(sums, total.count);
 }

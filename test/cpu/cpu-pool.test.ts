@@ -10,14 +10,19 @@ describe('CpuPool', () => {
     const values = new Float64Array([1, 2, 3, 4]);
     const partial = await pool.run('reduce', {
       slice: { dtype: 'float64', values, validity: null, bitOffset: 0, length: 4 },
-      wants: { sum: true, minMax: true, m2: true },
+      wants: { sum: true, minMax: true },
     });
-    expect(partial).toMatchObject({ count: 4, sum: 10, min: 1, max: 4, m2: 5 });
+    expect(partial).toMatchObject({ count: 4, sum: 10, min: 1, max: 4 });
+    const sq = await pool.run('squares', {
+      slice: { dtype: 'float64', values, validity: null, bitOffset: 0, length: 4 },
+      centre: { kind: 'float', c: 2.5 },
+    });
+    expect(sq).toMatchObject({ s1: 0, s2: 5 });
   });
 
   it('a kernel that throws in the worker is a WorkerError keeping the cause', async () => {
     const error = await pool
-      .run('reduce', { slice: { dtype: 'float64', values: null as never, validity: null, bitOffset: 0, length: 3 }, wants: { sum: true, minMax: true, m2: false } })
+      .run('reduce', { slice: { dtype: 'float64', values: null as never, validity: null, bitOffset: 0, length: 3 }, wants: { sum: true, minMax: true } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerError);
     expect((error as WorkerError).cause).toBeDefined();

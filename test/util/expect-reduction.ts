@@ -59,8 +59,8 @@ export function expectReduction(
       case 'std': {
         const want = ref[op];
         const maxAbs = Math.max(Math.abs(Number(ref.min ?? 0)), Math.abs(Number(ref.max ?? 0)));
-        // Near-constant data: var is within 1e-24·max² of 0, so std within 1e-12·max.
-        const floor = op === 'var' ? 1e-12 * maxAbs * maxAbs : maxAbs;
+        // Data a few ulps wide: var is exact to about an ulp² of the largest value.
+        const floor = op === 'var' ? 2 ** -100 * maxAbs * maxAbs / REL : 2 ** -50 * maxAbs / REL;
         sameFloat(value, want, REL * Math.max(Math.abs(want ?? 0), floor), what);
         break;
       }

@@ -25,6 +25,66 @@ export function fsum(xs: Iterable<number>): number {
   return total;
 }
 
+/** x · 2^1074 as an exact bigint (x finite): every double is an integer multiple of 2^-1074. */
+function scaled(x: number): bigint {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const exp = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  if (exp !== 0) mant |= 1n << 52n;
+  const v = mant << BigInt(Math.max(exp - 1, 0));
+  return hi >>> 31 ? -v : v;
+}
+
+/** The double nearest to n / 2^shift (n an exact bigint), rounded once, to about 60 bits. */
+function unscale(n: bigint, shift: number): number {
+  if (n === 0n) return 0;
+  const negative = n < 0n;
+  let m = negative ? -n : n;
+  let e = -shift;
+  const extra = m.toString(2).length - 62;
+  if (extra > 0) {
+    m >>= BigInt(extra);
+    e += extra;
+  }
+  let v = Number(m);
+  // Multiply by 2^e in steps that stay inside the double range.
+  while (e > 0) {
+    const step = Math.min(e, 1000);
+    v *= 2 ** step;
+    e -= step;
+  }
+  while (e < 0) {
+    const step = Math.min(-e, 1000);
+    v /= 2 ** step;
+    e += step;
+  }
+  return negative ? -v : v;
+}
+
+/** The exact sum of finite doubles, rounded once (no intermediate overflow). */
+export function exactSum(xs: readonly number[]): number {
+  let total = 0n;
+  for (const x of xs) total += scaled(x);
+  return unscale(total, 1074);
+}
+
+/** The exact sample variance of finite doubles, rounded once. */
+function exactVariance(xs: readonly number[]): number {
+  const n = BigInt(xs.length);
+  let s1 = 0n;
+  let s2 = 0n;
+  for (const x of xs) {
+    const v = scaled(x);
+    s1 += v;
+    s2 += v * v;
+  }
+  // n·Σx² − (Σx)², all scaled by 2^2148, over n(n−1).
+  return unscale(n * s2 - s1 * s1, 2148) / Number(n * (n - 1n));
+}
+
 export interface Reference {
   count: number;
   sum: number | bigint | null | 'OVERFLOW';
@@ -74,7 +134,7 @@ export function reference(dtype: NumericDType, values: readonly Value[]): Refere
   const pinf = xs.includes(Infinity);
   const ninf = xs.includes(-Infinity);
   const special = nan || (pinf && ninf) ? NaN : pinf ? Infinity : ninf ? -Infinity : null;
-  const sum = fsum(finite);
+  const sum = exactSum(finite);
   out.sum = special ?? sum;
   out.mean = special ?? sum / n;
   const ordered = xs.filter((x) => !Number.isNaN(x));
@@ -92,13 +152,9 @@ export function reference(dtype: NumericDType, values: readonly Value[]): Refere
     out.max = nan ? NaN : mx + 0;
   }
   if (n > 1) {
-    if (special !== null) out.var = NaN;
-    else {
-      const mean = sum / n;
-      out.var = fsum(finite.map((x) => (x - mean) * (x - mean))) / (n - 1);
-    }
+    out.var = special !== null ? NaN : exactVariance(finite);
     out.std = Math.sqrt(out.var);
   }
-  out.absSum = fsum(finite.map(Math.abs));
+  out.absSum = exactSum(finite.map(Math.abs));
   return out;
 }

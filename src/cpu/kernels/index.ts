@@ -1,10 +1,11 @@
 import type { ColumnSlice } from '../../column-slice.js';
-import type { ReducePartial } from '../../reduce/reduce-partial.js';
-import { reduce, type ReduceWants } from './reduce.js';
+import type { Centre, ReducePartial, SquaresPartial } from '../../reduce/reduce-partial.js';
+import { reduce, squares, type ReduceWants } from './reduce.js';
 
 /** Every CPU kernel family, by the name tasks use to find it (the GPU families' twins). */
 export const kernels = {
   reduce: (task: { slice: ColumnSlice; wants: ReduceWants }): ReducePartial => reduce(task.slice, task.wants),
+  squares: (task: { slice: ColumnSlice; centre: Centre }): SquaresPartial => squares(task.slice, task.centre),
 } as const;
 
 export type KernelFamily = keyof typeof kernels;

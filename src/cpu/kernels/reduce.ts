@@ -1,6 +1,6 @@
 import type { ColumnSlice } from '../../column-slice.js';
 import { isFloat } from '../../dtype.js';
-import { emptyPartial, finiteMean, integerCentre, type ReducePartial } from '../../reduce/reduce-partial.js';
+import { emptyPartial, type Centre, type ReducePartial, type SquaresPartial } from '../../reduce/reduce-partial.js';
 import { forEachValidRun } from './valid-runs.js';
 
 /** What a reduce task must produce beyond count, sum, min and max. */
@@ -9,16 +9,14 @@ export interface ReduceWants {
   sum: boolean;
   /** Min and max. */
   minMax: boolean;
-  /** The centred sum of squares, for var and std (a second pass over the values). */
-  m2: boolean;
 }
 
 /** Integer partial sums stay exact in a double up to 2^53: flush to bigint every 2^20 rows. */
 const FLUSH = 1 << 20;
 
 /**
- * The CPU twin of the GPU reduce kernel: the same slice in, the same partial out. Float sums
- * are compensated (Neumaier), integer sums exact, M2 from a second pass around the mean.
+ * The CPU twin of the GPU reduce kernel's first pass: the same slice in, the same partial out.
+ * Float sums are blocked and compensated, integer sums exact.
  */
 export function reduce(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
   if (isFloat(slice.dtype)) return reduceFloat(slice, wants);
@@ -31,22 +29,28 @@ type FloatArray = Float64Array | Float32Array;
 /** Rows per block: the passes a reduction needs run block by block, so later ones hit cache. */
 const BLOCK = 8192;
 
-/** Rows summed plainly (in eight lanes of 64) before the partial joins the compensated total. */
-const PAIR_BLOCK = 512;
+/**
+ * Rows summed plainly (eight lanes of four) before the block's sum joins the compensated total:
+ * short enough that the plain part errs by at most about 6 ulps of the block's sum of |x|.
+ */
+const PAIR_BLOCK = 32;
 
 /**
- * Blocked sum of finite values: each 512-row block is summed in eight independent lanes of
- * plain adds (so the loop runs at the speed of memory), and the block sums are added to an
- * error-free two-sum accumulator. The error is at most about 70 ulps of the sum of |x|, and in
- * practice a few: within the 1e-12 the twins promise, as pairwise summation is in numpy.
+ * Blocked sum of finite values: each 32-row block is summed in eight independent lanes of
+ * plain adds (so the loop runs near the speed of memory), and the block sums are added to an
+ * error-free two-sum accumulator. A running total that overflows stays ±Infinity (not NaN).
  */
-class FloatSum {
-  private s = 0;
-  private c = 0;
+export class FloatSum {
+  s = 0;
+  c = 0;
 
   /** Adds one value (a block's partial sum, or a row of a short tail) without error. */
-  private push(x: number): void {
+  push(x: number): void {
     const t = this.s + x;
+    if (!Number.isFinite(t)) {
+      this.s = t;
+      return;
+    }
     const b = t - this.s;
     this.c += this.s - (t - b) + (x - b);
     this.s = t;
@@ -54,50 +58,53 @@ class FloatSum {
 
   add(v: FloatArray, start: number, end: number): void {
     let i = start;
-    for (; i + PAIR_BLOCK <= end; ) {
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-      const stop = i + PAIR_BLOCK;
-      for (; i < stop; i += 8) {
-        a0 += v[i]!;
-        a1 += v[i + 1]!;
-        a2 += v[i + 2]!;
-        a3 += v[i + 3]!;
-        a4 += v[i + 4]!;
-        a5 += v[i + 5]!;
-        a6 += v[i + 6]!;
-        a7 += v[i + 7]!;
-      }
+    for (; i + PAIR_BLOCK <= end; i += PAIR_BLOCK) {
+      const a0 = v[i]! + v[i + 8]! + v[i + 16]! + v[i + 24]!;
+      const a1 = v[i + 1]! + v[i + 9]! + v[i + 17]! + v[i + 25]!;
+      const a2 = v[i + 2]! + v[i + 10]! + v[i + 18]! + v[i + 26]!;
+      const a3 = v[i + 3]! + v[i + 11]! + v[i + 19]! + v[i + 27]!;
+      const a4 = v[i + 4]! + v[i + 12]! + v[i + 20]! + v[i + 28]!;
+      const a5 = v[i + 5]! + v[i + 13]! + v[i + 21]! + v[i + 29]!;
+      const a6 = v[i + 6]! + v[i + 14]! + v[i + 22]! + v[i + 30]!;
+      const a7 = v[i + 7]! + v[i + 15]! + v[i + 23]! + v[i + 31]!;
       this.push(a0 + a1 + (a2 + a3) + (a4 + a5 + (a6 + a7)));
     }
     for (; i < end; i++) this.push(v[i]!);
   }
 
-  /** Adds (v[i] - centre)^2 for i in [start, end), blocked the same way. */
-  addSquares(v: FloatArray, start: number, end: number, centre: number): void {
+  get value(): number {
+    return this.s + this.c;
+  }
+}
+
+/** Σd and Σd² of d = v[i] - centre, blocked the same way: the second pass of var/std. */
+class CentredSums {
+  readonly d = new FloatSum();
+  readonly d2 = new FloatSum();
+
+  add(v: FloatArray, start: number, end: number, centre: number): void {
     let i = start;
-    for (; i + PAIR_BLOCK <= end; ) {
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      const stop = i + PAIR_BLOCK;
-      for (; i < stop; i += 4) {
-        const d0 = v[i]! - centre;
-        const d1 = v[i + 1]! - centre;
-        const d2 = v[i + 2]! - centre;
-        const d3 = v[i + 3]! - centre;
-        a0 += d0 * d0;
-        a1 += d1 * d1;
-        a2 += d2 * d2;
-        a3 += d3 * d3;
-      }
-      this.push(a0 + a1 + (a2 + a3));
+    for (; i + 8 <= end; i += 8) {
+      const x0 = v[i]! - centre;
+      const x1 = v[i + 1]! - centre;
+      const x2 = v[i + 2]! - centre;
+      const x3 = v[i + 3]! - centre;
+      const x4 = v[i + 4]! - centre;
+      const x5 = v[i + 5]! - centre;
+      const x6 = v[i + 6]! - centre;
+      const x7 = v[i + 7]! - centre;
+      this.d.push(x0 + x1 + (x2 + x3) + (x4 + x5 + (x6 + x7)));
+      this.d2.push(x0 * x0 + x1 * x1 + (x2 * x2 + x3 * x3) + (x4 * x4 + x5 * x5 + (x6 * x6 + x7 * x7)));
     }
     for (; i < end; i++) {
-      const d = v[i]! - centre;
-      this.push(d * d);
+      const x = v[i]! - centre;
+      this.d.push(x);
+      this.d2.push(x * x);
     }
   }
 
-  get value(): number {
-    return this.s + this.c;
+  get partial(): SquaresPartial {
+    return { s1: this.d.s, s1Lo: this.d.c, s2: this.d2.s, s2Lo: this.d2.c };
   }
 }
 
@@ -149,39 +156,47 @@ function reduceFloat(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
       if (wants.minMax) extremes.add(v, b, e);
     }
   });
-  const total = sum.value;
-  // NaN or an infinity anywhere shows as a non-finite sum or poison: count them exactly then.
-  if (!Number.isFinite(total) || extremes.special) return reduceFloatWithSpecials(slice, wants);
-  const p = emptyPartial(slice.dtype, wants.m2);
+  // NaN or an infinity anywhere shows as a non-finite sum or extreme: count them exactly then.
+  if (!Number.isFinite(sum.value) || extremes.special) return reduceFloatWithSpecials(slice);
+  const p = emptyPartial(slice.dtype);
   p.count = seen;
-  p.sum = total;
+  p.sum = sum.s;
+  p.sumLo = sum.c;
   if (seen > 0 && wants.minMax) {
     // Math.min(-0, 0) is -0: the results carry one zero, as the GPU's do.
     p.min = extremes.min + 0;
     p.max = extremes.max + 0;
   }
-  if (wants.m2) p.m2 = floatM2(slice, finiteMean(p));
   return p;
 }
 
-/** The careful path for columns holding NaN or infinities: counts them and sums the rest. */
-function reduceFloatWithSpecials(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
+/**
+ * The finite values' sum when the running total overflowed: summed again scaled by 2^-64 (exact
+ * for every value that matters at this magnitude), so a total that comes back into range is
+ * right; one that does not is ±Infinity, as the values say.
+ */
+function rescaledSum(slice: ColumnSlice): [number, number] {
   const v = slice.values as FloatArray;
-  const p = emptyPartial(slice.dtype, wants.m2);
-  let s = 0;
-  let c = 0;
+  const sum = new FloatSum();
+  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
+    for (let i = start; i < end; i++) if (v[i]! - v[i]! === 0) sum.push(v[i]! * 2 ** -64);
+  });
+  return [sum.s * 2 ** 64, Number.isFinite(sum.s * 2 ** 64) ? sum.c * 2 ** 64 : 0];
+}
+
+/** The careful path for columns holding NaN or infinities (or overflowing): counts and sums. */
+function reduceFloatWithSpecials(slice: ColumnSlice): ReducePartial {
+  const v = slice.values as FloatArray;
+  const p = emptyPartial(slice.dtype);
+  const sum = new FloatSum();
   let mn = Number.POSITIVE_INFINITY;
   let mx = Number.NEGATIVE_INFINITY;
   let seen = 0;
   forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
     for (let i = start; i < end; i++) {
       const x = v[i]!;
-      if (x - x === 0) {
-        const t = s + x;
-        const bp = t - s;
-        c += s - (t - bp) + (x - bp);
-        s = t;
-      } else if (x !== x) {
+      if (x - x === 0) sum.push(x);
+      else if (x !== x) {
         p.nan++;
         continue;
       } else if (x > 0) p.posInf++;
@@ -192,25 +207,19 @@ function reduceFloatWithSpecials(slice: ColumnSlice, wants: ReduceWants): Reduce
     seen += end - start;
   });
   p.count = seen;
-  p.sum = s + c;
+  p.sum = sum.s;
+  p.sumLo = Number.isFinite(sum.s) ? sum.c : 0;
+  if (!Number.isFinite(sum.s)) [p.sum, p.sumLo] = rescaledSum(slice);
   if (seen > p.nan) {
-    p.min = mn;
-    p.max = mx;
+    p.min = mn + 0;
+    p.max = mx + 0;
   }
-  if (wants.m2) p.m2 = Number.NaN;
   return p;
-}
-
-function floatM2(slice: ColumnSlice, mean: number): number {
-  const v = slice.values as FloatArray;
-  const sum = new FloatSum();
-  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => sum.addSquares(v, start, end, mean));
-  return sum.value;
 }
 
 function reduceInt32(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
   const v = slice.values as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
-  const p = emptyPartial(slice.dtype, wants.m2);
+  const p = emptyPartial(slice.dtype);
   let total = 0n;
   let mn = Number.POSITIVE_INFINITY;
   let mx = Number.NEGATIVE_INFINITY;
@@ -242,13 +251,6 @@ function reduceInt32(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
   if (seen > 0 && wants.minMax) {
     p.min = mn;
     p.max = mx;
-  }
-  if (wants.m2 && seen > 0) {
-    const { k, frac } = integerCentre(total, seen);
-    const kn = Number(k);
-    p.m2 = sumSquares(slice, (d, start, end) => {
-      for (let i = start; i < end; i++) d[i - start] = v[i]! - kn - frac;
-    });
   }
   return p;
 }
@@ -314,38 +316,52 @@ function reduceInt64(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
       if (wants.minMax) extremes.add(lo, hi, b, e);
     }
   });
-  const p = emptyPartial(slice.dtype, wants.m2);
+  const p = emptyPartial(slice.dtype);
   p.count = seen;
   p.sum = sum.total;
   if (seen > 0 && wants.minMax) {
     p.min = (BigInt(extremes.minHi) << 32n) + BigInt(extremes.minLo);
     p.max = (BigInt(extremes.maxHi) << 32n) + BigInt(extremes.maxLo);
   }
-  if (wants.m2 && seen > 0) {
-    const { k, frac } = integerCentre(sum.total, seen);
-    const kHi = Number(k >> 32n);
-    const kLo = Number(BigInt.asUintN(32, k));
-    p.m2 = sumSquares(slice, (d, start, end) => {
-      for (let i = start; i < end; i++) d[i - start] = (hi[2 * i + 1]! - kHi) * 4294967296 + (lo[2 * i]! - kLo) - frac;
-    });
-  }
   return p;
 }
 
 /**
- * Sum of squares of the centred values over the valid rows: `centre(d, start, end)` writes the
- * centred values of rows [start, end) into `d` (exact where the twins need it: x - k is done on
- * integers), a block at a time, and the blocked sum adds their squares.
+ * The second pass of var/std over one slice: Σd and Σd² of d = x - centre over the valid rows.
+ * Integers are centred exactly (x - k on integers, then minus the fraction), a block at a time.
  */
-function sumSquares(slice: ColumnSlice, centre: (d: Float64Array, start: number, end: number) => void): number {
+export function squares(slice: ColumnSlice, centre: Centre): SquaresPartial {
+  const sums = new CentredSums();
+  if (centre.kind === 'float') {
+    const v = slice.values as FloatArray;
+    forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => sums.add(v, start, end, centre.c));
+    return sums.partial;
+  }
+  const { k, frac } = centre;
   const d = new Float64Array(BLOCK);
-  const sum = new FloatSum();
+  let fill: (start: number, end: number) => void;
+  if (slice.dtype === 'int64' || slice.dtype === 'uint64') {
+    const values = slice.values as BigInt64Array | BigUint64Array;
+    const lo = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+    const hi = slice.dtype === 'int64' ? new Int32Array(values.buffer, values.byteOffset, values.length * 2) : lo;
+    const kHi = Number(k >> 32n);
+    const kLo = Number(BigInt.asUintN(32, k));
+    fill = (start, end) => {
+      for (let i = start; i < end; i++) d[i - start] = (hi[2 * i + 1]! - kHi) * 4294967296 + (lo[2 * i]! - kLo) - frac;
+    };
+  } else {
+    const v = slice.values as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+    const kn = Number(k);
+    fill = (start, end) => {
+      for (let i = start; i < end; i++) d[i - start] = v[i]! - kn - frac;
+    };
+  }
   forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
     for (let b = start; b < end; b += BLOCK) {
       const e = Math.min(end, b + BLOCK);
-      centre(d, b, e);
-      sum.addSquares(d, 0, e - b, 0);
+      fill(b, e);
+      sums.add(d, 0, e - b, 0);
     }
   });
-  return sum.value;
+  return sums.partial;
 }

@@ -1,16 +1,16 @@
-import type { ColumnSlice } from '../../column-slice.js';
 import type { NumericDType } from '../../dtype.js';
-import type { ReduceWants } from '../../cpu/kernels/reduce.js';
 import {
+  addDD,
   emptyPartial,
-  finiteMean,
-  integerCentre,
   mergePartials,
+  spreadAround,
+  type Centre,
   type ReducePartial,
+  type SquaresPartial,
 } from '../../reduce/reduce-partial.js';
 import type { PooledBuffer } from '../buffer-pool.js';
 import type { GpuContext } from '../gpu-context.js';
-import { uploadColumn, type GpuColumn } from '../upload.js';
+import type { GpuColumn } from '../upload.js';
 
 /** The shader's KIND for each dtype: narrow integers run as their widened 32-bit kind. */
 const KIND: Readonly<Record<NumericDType, number>> = {
@@ -29,73 +29,65 @@ const ROWS_PER_THREAD = 8;
 /** The GPU twin's answer: a partial, or why this slice must be computed on the CPU. */
 export type GpuReduceResult = { partial: ReducePartial } | { unsupported: string };
 
-interface Centre {
+/** The second pass's centre as the shader takes it. */
+interface ShaderCentre {
   c: [number, number, number];
   k: [number, number, number];
   scale: number;
 }
 
 /**
- * The GPU twin of `cpu/kernels/reduce`: uploads the slice once, runs the `reduce` family's
- * first pass over every window in one submission, reads back one 64-byte partial per
- * workgroup, and for var/std runs the second (M2) pass on the same resident windows.
+ * The GPU twin of `cpu/kernels/reduce`: the `reduce` family's first pass over every window of
+ * a resident column in one submission, one 64-byte partial read back per workgroup.
  */
-export async function reduce(gpu: GpuContext, slice: ColumnSlice, wants: ReduceWants): Promise<GpuReduceResult> {
-  if (slice.length === 0) return { partial: emptyPartial(slice.dtype, wants.m2) };
-  const column = uploadColumn(gpu, slice, 'reduce');
-  try {
-    const first = await runPass(gpu, column, 'reduce_main', null);
-    const oor = first.reduce((n, w) => n + w[4]!, 0);
-    if (oor > 0) {
-      return {
-        unsupported:
-          `${oor} value(s) of this ${slice.dtype} column lie outside the range the GPU's ` +
-          'double-float arithmetic carries exactly ([2^-60, 2^90] in magnitude)',
-      };
-    }
-    let partial = emptyPartial(slice.dtype, false);
-    for (const words of first) partial = mergePartials(partial, decodePartial(slice.dtype, words));
-    if (wants.m2) partial.m2 = await m2(gpu, column, partial);
-    return { partial };
-  } finally {
-    column.release();
+export async function reduce(gpu: GpuContext, column: GpuColumn): Promise<GpuReduceResult> {
+  if (column.rows === 0) return { partial: emptyPartial(column.dtype) };
+  const first = await runPass(gpu, column, 'reduce_main', null);
+  const oor = first.reduce((n, w) => n + w[4]!, 0);
+  if (oor > 0) {
+    return {
+      unsupported:
+        `${oor} value(s) of this ${column.dtype} column lie outside the range the GPU's ` +
+        'double-float arithmetic carries exactly ([2^-60, 2^90] in magnitude)',
+    };
   }
+  let partial = emptyPartial(column.dtype);
+  for (const words of first) partial = mergePartials(partial, decodePartial(column.dtype, words));
+  return { partial };
 }
 
-async function m2(gpu: GpuContext, column: GpuColumn, p: ReducePartial): Promise<number> {
-  if (p.nan + p.posInf + p.negInf > 0) return Number.NaN;
-  if (p.count < 2) return 0;
-  const mean = finiteMean(p);
-  const spread = Math.max(Math.abs(Number(p.max) - mean), Math.abs(Number(p.min) - mean));
-  if (spread === 0) return 0;
-  // A power of two that brings every centred value to at most 1 in magnitude: the squares then
-  // stay well inside f32's range, and scaling by it is exact.
-  const scale = 2 ** -Math.ceil(Math.log2(spread));
-  const centre: Centre = { c: [0, 0, 0], k: [0, 0, 0], scale };
-  if (typeof p.sum === 'bigint') {
-    const { k, frac } = integerCentre(p.sum, p.count);
-    const c0 = Math.fround(frac);
-    centre.c = [c0, Math.fround(frac - c0), 0];
-    centre.k = [0n, 32n, 64n].map((shift) => Number(BigInt.asUintN(32, k >> shift))) as Centre['k'];
+/**
+ * The GPU twin of `cpu/kernels/reduce`'s `squares`: Σd and Σd² of d = x - centre over a
+ * resident column. `total` is the whole column's first-pass partial: its extremes give the
+ * power of two that scales every d to at most 1, keeping the squares well inside f32's range.
+ */
+export async function squares(gpu: GpuContext, column: GpuColumn, total: ReducePartial, centre: Centre): Promise<SquaresPartial> {
+  if (column.rows === 0) return { s1: 0, s1Lo: 0, s2: 0, s2Lo: 0 };
+  const scale = 2 ** -Math.ceil(Math.log2(spreadAround(total, centre)));
+  const shader: ShaderCentre = { c: [0, 0, 0], k: [0, 0, 0], scale };
+  if (centre.kind === 'int') {
+    const c0 = Math.fround(centre.frac);
+    shader.c = [c0, Math.fround(centre.frac - c0), 0];
+    shader.k = [0n, 32n, 64n].map((shift) => Number(BigInt.asUintN(32, centre.k >> shift))) as ShaderCentre['k'];
   } else {
-    const a = Math.fround(mean);
-    const b = Math.fround(mean - a);
-    centre.c = [a, b, Math.fround(mean - a - b)];
+    const a = Math.fround(centre.c);
+    const b = Math.fround(centre.c - a);
+    shader.c = [a, b, Math.fround(centre.c - a - b)];
   }
-  const slots = await runPass(gpu, column, 'm2_main', centre);
-  let total = 0;
-  const f32 = new Float32Array(2);
-  const u32 = new Uint32Array(f32.buffer);
-  for (const words of slots) {
-    u32[0] = words[5]!;
-    u32[1] = words[6]!;
-    total += f32[0]! + f32[1]!;
+  let s1 = 0;
+  let s1Lo = 0;
+  let s2 = 0;
+  let s2Lo = 0;
+  for (const words of await runPass(gpu, column, 'm2_main', shader)) {
+    [s2, s2Lo] = addDD(s2, s2Lo, f32Bits(words[5]!) + f32Bits(words[6]!), 0);
+    [s1, s1Lo] = addDD(s1, s1Lo, f32Bits(words[12]!) + f32Bits(words[13]!), 0);
   }
-  return total / (scale * scale);
+  // Undo the scaling: exact, it is a power of two.
+  return { s1: s1 / scale, s1Lo: s1Lo / scale, s2: s2 / (scale * scale), s2Lo: s2Lo / (scale * scale) };
 }
 
 /** Runs one entry point over every window in one submit; returns each workgroup's words. */
-async function runPass(gpu: GpuContext, column: GpuColumn, entry: string, centre: Centre | null): Promise<Uint32Array[]> {
+async function runPass(gpu: GpuContext, column: GpuColumn, entry: string, centre: ShaderCentre | null): Promise<Uint32Array[]> {
   const wg = gpu.workgroupSize;
   const pipeline = await gpu.pipeline('reduce', entry, { WORKGROUP_SIZE: wg, KIND: KIND[column.dtype] });
   const groups = column.windows.map((w) =>
@@ -192,14 +184,15 @@ function keyValue(dtype: NumericDType, k0: number, k1: number): number | bigint 
 }
 
 function decodePartial(dtype: NumericDType, w: Uint32Array): ReducePartial {
-  const p = emptyPartial(dtype, false);
+  const p = emptyPartial(dtype);
   p.count = w[0]!;
   p.nan = w[1]!;
   p.posInf = w[2]!;
   p.negInf = w[3]!;
   const kind = KIND[dtype];
   if (kind <= 1) {
-    p.sum = f32Bits(w[5]!) + f32Bits(w[6]!);
+    // hi + lo of a double-float is exact in a double; the two sums join as a double-double.
+    [p.sum, p.sumLo] = addDD(f32Bits(w[5]!) + f32Bits(w[6]!), 0, f32Bits(w[12]!) + f32Bits(w[13]!), 0);
   } else {
     p.sum = BigInt.asIntN(96, (BigInt(w[7]!) << 64n) | (BigInt(w[6]!) << 32n) | BigInt(w[5]!));
   }
