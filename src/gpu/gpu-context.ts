@@ -89,9 +89,9 @@ export class GpuContext {
     } catch (error) {
       thrown = error;
     }
-    // The scopes are popped whatever happened, so a failed encode cannot leave them pushed.
-    const oom = await this.device.popErrorScope();
-    const invalid = await this.device.popErrorScope();
+    // The scopes are popped whatever happened, so a failed encode cannot leave them pushed, and
+    // both pops are issued before any await, so a concurrent submit cannot take one of them.
+    const [oom, invalid] = await Promise.all([this.device.popErrorScope(), this.device.popErrorScope()]);
     if (thrown !== null) throw new KernelError('GPU_ENCODE', `${label}: ${(thrown as Error).message}`, { cause: thrown });
     if (oom) throw new KernelError('GPU_OUT_OF_MEMORY', `${label}: ${oom.message}`);
     if (invalid) throw new KernelError('GPU_VALIDATION', `${label}: ${invalid.message}`);
