@@ -1,27 +1,13 @@
 /** Builds Arrow vectors of every numeric dtype from plain values, with nulls, offsets and chunks. */
 import * as arrow from 'apache-arrow';
 import type { NumericDType } from '../../src/index.js';
+import { arrowTypeOf } from '../../src/plan/value-type.js';
 
 export type Value = number | bigint | null;
 
 export const ALL_DTYPES: readonly NumericDType[] = [
   'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
 ];
-
-export function arrowType(dtype: NumericDType): arrow.DataType {
-  switch (dtype) {
-    case 'int8': return new arrow.Int8();
-    case 'int16': return new arrow.Int16();
-    case 'int32': return new arrow.Int32();
-    case 'int64': return new arrow.Int64();
-    case 'uint8': return new arrow.Uint8();
-    case 'uint16': return new arrow.Uint16();
-    case 'uint32': return new arrow.Uint32();
-    case 'uint64': return new arrow.Uint64();
-    case 'float32': return new arrow.Float32();
-    case 'float64': return new arrow.Float64();
-  }
-}
 
 function typedArray(dtype: NumericDType, n: number): ArrayLike<number | bigint> & { [i: number]: number | bigint } {
   switch (dtype) {
@@ -54,7 +40,7 @@ export function makeData(dtype: NumericDType, values: readonly Value[]): arrow.D
     data[i] = big ? BigInt(v) : Number(v);
   });
   return arrow.makeData({
-    type: arrowType(dtype),
+    type: arrowTypeOf(dtype),
     length: n,
     nullCount: nulls,
     nullBitmap: nulls > 0 ? bitmap : null,
