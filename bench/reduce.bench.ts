@@ -94,23 +94,22 @@ export async function reduceBench(flags: string[]): Promise<BenchReport> {
   table.push(['memcpy (read+write)', '', 'float64', 'single', '', bw.copy.toFixed(2), '']);
   table.push(['plain read loop', '', 'float64', 'single', '', bw.read1.toFixed(2), '']);
   table.push([`plain read loop`, '', 'float64', `${info.workers} thr`, '', bw.readAll.toFixed(2), '']);
+  // Every column first, then device by device: llvmpipe's threads keep running for a while after
+  // GPU work and would slow CPU timings taken in between.
+  const columns = sizes.flatMap((n) => (['float64', 'float32', 'int64'] as const).map((dtype) => ({ n, dtype, vector: column(dtype, n) })));
   try {
-    for (const n of sizes) {
-      for (const dtype of ['float64', 'float32', 'int64'] as const) {
-        const vector = column(dtype, n);
+    for (const device of devices) {
+      if (device === 'gpu' && client.gpu === null) continue;
+      const target = device === 'single' ? 'sync' : (device as 'gpu' | 'cpu');
+      for (const { n, dtype, vector } of columns) {
         const bytes = vector.data[0]!.values.byteLength;
-        // Device by device: the llvmpipe adapter's threads must not overlap the CPU timings.
-        for (const device of devices) {
-          for (const op of OPS) {
-            if (device === 'gpu' && client.gpu === null) continue;
-            const target = device === 'single' ? 'sync' : (device as 'gpu' | 'cpu');
-            // llvmpipe runs kernels on the CPU: one timed run of the large sizes is plenty.
-            const reps = device === 'gpu' && info.gpu?.software && n >= 1e8 ? 1 : repeat;
-            const ms = await time(() => client.reduce(vector, [op], { column: dtype, device: target }), reps);
-            const gbs = bytes / ms / 1e6;
-            rows.push({ n, dtype, op, device, ms, gbPerS: gbs, shareOfBandwidth: gbs / peak });
-            table.push([`${op} ${dtype}`, n.toExponential(0), dtype, device, ms.toFixed(1), gbs.toFixed(2), `${((gbs / peak) * 100).toFixed(0)}%`]);
-          }
+        for (const op of OPS) {
+          // llvmpipe runs kernels on the CPU: one timed run of the large sizes is plenty.
+          const reps = device === 'gpu' && info.gpu?.software && n >= 1e8 ? 1 : repeat;
+          const ms = await time(() => client.reduce(vector, [op], { column: dtype, device: target }), reps);
+          const gbs = bytes / ms / 1e6;
+          rows.push({ n, dtype, op, device, ms, gbPerS: gbs, shareOfBandwidth: gbs / peak });
+          table.push([`${op} ${dtype}`, n.toExponential(0), dtype, device, ms.toFixed(1), gbs.toFixed(2), `${((gbs / peak) * 100).toFixed(0)}%`]);
         }
       }
     }
