@@ -70,7 +70,7 @@ function subSlice(slice: ColumnSlice, start: number, end: number): ColumnSlice {
   };
 }
 
-/** Splits a slice into per-worker pieces and ships each as a task of `family`. */
+/** Splits a slice into per-worker pieces and runs `run` on each, shipped to a worker. */
 function poolTasks<T>(pool: CpuPool, slice: ColumnSlice, run: (part: ColumnSlice, transfer: ArrayBuffer[]) => Promise<T>): Promise<T[]> {
   const step = Math.max(MIN_ROWS_PER_TASK, Math.ceil(slice.length / pool.workers));
   const tasks: Promise<T>[] = [];
@@ -132,12 +132,7 @@ export async function reduceColumn(vector: Vector, ops: readonly ReduceOp[], opt
         // Keep the column on the device for pass 2 only when it is the column's one slice.
         if (!('partial' in result) || !wantsM2 || slices.length > 1) release(run);
       }
-      if (partial === null) {
-        partial = run.device === 'cpu'
-          ? (await poolTasks(pool!, slice, (part, transfer) => pool!.run('reduce', { slice: part, wants }, transfer))).reduce(mergePartials, emptyPartial(slice.dtype))
-          : reduceCpu(slice, wants);
-      }
-      total = mergePartials(total, partial);
+      total = mergePartials(total, partial ?? (await firstPassOnCpu(run, wants, pool)));
     }
     if (wantsM2) total.m2 = await secondPass(runs, total, options);
   } finally {
@@ -148,6 +143,13 @@ export async function reduceColumn(vector: Vector, ops: readonly ReduceOp[], opt
   const result: ReduceResult = { values, device };
   if (fallbacks.length > 0) result.fallback = `ran on the CPU: ${fallbacks.join('; ')}`;
   return result;
+}
+
+/** Pass 1 of a slice on the CPU pool (split across workers) or on the main thread. */
+async function firstPassOnCpu(run: SliceRun, wants: ReduceWants, pool: CpuPool | null): Promise<ReducePartial> {
+  if (run.device === 'sync') return reduceCpu(run.slice, wants);
+  const parts = await poolTasks(pool!, run.slice, (slice, transfer) => pool!.run('reduce', { slice, wants }, transfer));
+  return parts.reduce(mergePartials, emptyPartial(run.slice.dtype));
 }
 
 function release(run: SliceRun): void {

@@ -30,6 +30,19 @@ type FloatArray = Float64Array | Float32Array;
 const BLOCK = 8192;
 
 /**
+ * Calls `fn(start, end)` for the valid rows of a slice in cache-sized blocks (so the passes a
+ * reduction needs over one block read it from cache), and returns how many rows were valid.
+ */
+function forEachValidBlock(slice: ColumnSlice, fn: (start: number, end: number) => void): number {
+  let seen = 0;
+  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
+    seen += end - start;
+    for (let b = start; b < end; b += BLOCK) fn(b, Math.min(end, b + BLOCK));
+  });
+  return seen;
+}
+
+/**
  * Rows summed plainly (eight lanes of four) before the block's sum joins the compensated total:
  * short enough that the plain part errs by at most about 6 ulps of the block's sum of |x|.
  */
@@ -147,14 +160,9 @@ function reduceFloat(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
   const v = slice.values as FloatArray;
   const sum = new FloatSum();
   const extremes = new FloatExtremes();
-  let seen = 0;
-  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
-    seen += end - start;
-    for (let b = start; b < end; b += BLOCK) {
-      const e = Math.min(end, b + BLOCK);
-      if (wants.sum) sum.add(v, b, e);
-      if (wants.minMax) extremes.add(v, b, e);
-    }
+  const seen = forEachValidBlock(slice, (b, e) => {
+    if (wants.sum) sum.add(v, b, e);
+    if (wants.minMax) extremes.add(v, b, e);
   });
   // NaN or an infinity anywhere shows as a non-finite sum or extreme: count them exactly then.
   if (!Number.isFinite(sum.value) || extremes.special) return reduceFloatWithSpecials(slice);
@@ -307,14 +315,9 @@ function reduceInt64(slice: ColumnSlice, wants: ReduceWants): ReducePartial {
   const hi = slice.dtype === 'int64' ? new Int32Array(values.buffer, values.byteOffset, values.length * 2) : lo;
   const sum = new Int64Sum();
   const extremes = new Int64Extremes();
-  let seen = 0;
-  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
-    seen += end - start;
-    for (let b = start; b < end; b += BLOCK) {
-      const e = Math.min(end, b + BLOCK);
-      if (wants.sum) sum.add(lo, hi, b, e);
-      if (wants.minMax) extremes.add(lo, hi, b, e);
-    }
+  const seen = forEachValidBlock(slice, (b, e) => {
+    if (wants.sum) sum.add(lo, hi, b, e);
+    if (wants.minMax) extremes.add(lo, hi, b, e);
   });
   const p = emptyPartial(slice.dtype);
   p.count = seen;
@@ -356,12 +359,9 @@ export function squares(slice: ColumnSlice, centre: Centre): SquaresPartial {
       for (let i = start; i < end; i++) d[i - start] = v[i]! - kn - frac;
     };
   }
-  forEachValidRun(slice.validity, slice.bitOffset, slice.length, (start, end) => {
-    for (let b = start; b < end; b += BLOCK) {
-      const e = Math.min(end, b + BLOCK);
-      fill(b, e);
-      sums.add(d, 0, e - b, 0);
-    }
+  forEachValidBlock(slice, (b, e) => {
+    fill(b, e);
+    sums.add(d, 0, e - b, 0);
   });
   return sums.partial;
 }

@@ -3,6 +3,7 @@ import {
   addDD,
   emptyPartial,
   mergePartials,
+  NO_SQUARES,
   spreadAround,
   type Centre,
   type ReducePartial,
@@ -62,7 +63,7 @@ export async function reduce(gpu: GpuContext, column: GpuColumn): Promise<GpuRed
  * power of two that scales every d to at most 1, keeping the squares well inside f32's range.
  */
 export async function squares(gpu: GpuContext, column: GpuColumn, total: ReducePartial, centre: Centre): Promise<SquaresPartial> {
-  if (column.rows === 0) return { s1: 0, s1Lo: 0, s2: 0, s2Lo: 0 };
+  if (column.rows === 0) return NO_SQUARES;
   const scale = 2 ** -Math.ceil(Math.log2(spreadAround(total, centre)));
   const shader: ShaderCentre = { c: [0, 0, 0], k: [0, 0, 0], scale };
   if (centre.kind === 'int') {
