@@ -1,7 +1,8 @@
 import type { Vector } from 'apache-arrow';
 import { availableParallelism, totalmem } from 'node:os';
 import { CpuPool } from './cpu/cpu-pool.js';
-import { DuskError } from './errors.js';
+import { DeviceError, DuskError } from './errors.js';
+import type { ExecContext, ExecStats } from './exec/executor.js';
 import { acquireGpu, type GpuMode } from './gpu/acquire-gpu.js';
 import type { AdapterReport, GpuContext } from './gpu/gpu-context.js';
 import type { PoolStats } from './gpu/buffer-pool.js';
@@ -20,6 +21,22 @@ export interface ClientOptions {
   gpuMemoryLimit?: string | number;
   /** Cap on one storage binding, in bytes; the device's own limit when not set. */
   maxBindingSize?: number;
+  /**
+   * Where DataFrame work runs: `cpu` on the worker threads, `sync` on the main thread (for
+   * debugging), `gpu` puts every operation that has a GPU kernel on the GPU, and `auto` (the
+   * default) uses the GPU for those only when it is a hardware adapter.
+   */
+  scheduler?: SchedulerMode;
+}
+
+export type SchedulerMode = 'auto' | 'gpu' | 'cpu' | 'sync';
+
+/** What `client.stats()` reports, counted over the client's life. */
+export interface ClientStats {
+  tasks: { gpu: number; cpu: number; sync: number };
+  bytesSpilled: number;
+  /** Highest resident set size of the process seen when a task finished, in bytes. */
+  peakMemory: number;
 }
 
 /** What `client.info()` reports. */
@@ -28,6 +45,7 @@ export interface ClientInfo {
   /** Why no GPU is in use, when none is. */
   gpuUnavailable: string[];
   workers: number;
+  scheduler: SchedulerMode;
   memoryLimit: number;
   gpuMemoryLimit: number | null;
   gpuMemory: PoolStats | null;
@@ -41,6 +59,8 @@ export interface ClientReduceOptions {
 }
 
 const clients: Client[] = [];
+let defaultClient: Promise<Client> | null = null;
+const SCHEDULERS: readonly SchedulerMode[] = ['auto', 'gpu', 'cpu', 'sync'];
 
 /**
  * Owns the resources work runs on: the GPU device (if any) and the CPU worker pool. Make one
@@ -53,12 +73,14 @@ const clients: Client[] = [];
  */
 export class Client {
   private closed = false;
+  private readonly execStats: ExecStats = { tasks: { gpu: 0, cpu: 0, sync: 0 }, peakMemory: 0 };
 
   private constructor(
     private readonly gpuContext: GpuContext | null,
     private readonly gpuUnavailable: string[],
     private readonly pool: CpuPool,
     private readonly memoryLimit: number,
+    readonly scheduler: SchedulerMode,
   ) {}
 
   static async create(options: ClientOptions = {}): Promise<Client> {
@@ -66,9 +88,16 @@ export class Client {
     const gpuOptions: Parameters<typeof acquireGpu>[0] = { mode: options.gpu ?? 'auto' };
     if (options.gpuMemoryLimit !== undefined) gpuOptions.gpuMemoryLimit = parseSize(options.gpuMemoryLimit, 'gpuMemoryLimit');
     if (options.maxBindingSize !== undefined) gpuOptions.maxBindingSize = options.maxBindingSize;
-    const { gpu, reasons } = await acquireGpu(gpuOptions);
+    const scheduler = options.scheduler ?? 'auto';
+    if (!SCHEDULERS.includes(scheduler)) {
+      throw new DuskError('BAD_OPTION', `scheduler must be one of ${SCHEDULERS.join(', ')}, not ${JSON.stringify(scheduler)}`);
+    }
+    if (scheduler === 'gpu' && gpuOptions.mode === 'off') {
+      throw new DeviceError('NO_GPU', "scheduler: 'gpu' needs a GPU, but gpu is 'off'");
+    }
+    const { gpu, reasons } = await acquireGpu(scheduler === 'gpu' && gpuOptions.mode === 'auto' ? { ...gpuOptions, mode: 'require' } : gpuOptions);
     const pool = new CpuPool(options.workers ?? availableParallelism());
-    const client = new Client(gpu, reasons, pool, memoryLimit);
+    const client = new Client(gpu, reasons, pool, memoryLimit, scheduler);
     clients.push(client);
     return client;
   }
@@ -76,6 +105,45 @@ export class Client {
   /** The most recently created client that is still open, if any. */
   static current(): Client | null {
     return clients[clients.length - 1] ?? null;
+  }
+
+  /** The current client, or a default one made now (it never keeps the process alive). */
+  static async currentOrDefault(): Promise<Client> {
+    return Client.current() ?? (await (defaultClient ??= Client.create().finally(() => { defaultClient = null; })));
+  }
+
+  /** Where DataFrame tasks run, for the executor (the scheduler's seam). */
+  execContext(): ExecContext {
+    this.assertOpen();
+    return {
+      device: this.scheduler === 'sync' ? 'sync' : 'cpu',
+      pool: this.pool,
+      gpu: this.gpuContext,
+      workers: this.pool.workers,
+      stats: this.execStats,
+    };
+  }
+
+  /** Whether whole-frame numeric reductions run on the GPU, and why (explain() says). */
+  gpuReductions(): { use: boolean; why: string } {
+    if (this.gpuContext === null) return { use: false, why: 'no GPU adapter' };
+    switch (this.scheduler) {
+      case 'gpu':
+        return { use: true, why: "scheduler: 'gpu'" };
+      case 'auto':
+        return this.gpuContext.report.software
+          ? { use: false, why: `the GPU is a software rasterizer (${this.gpuContext.report.name}); scheduler 'gpu' forces it` }
+          : { use: true, why: 'hardware GPU adapter' };
+      default:
+        return { use: false, why: `scheduler: '${this.scheduler}'` };
+    }
+  }
+
+  /** Tasks run per device, bytes spilled and peak memory, over the client's life. */
+  stats(): ClientStats {
+    // Nothing spills yet (the memory manager is the scheduler's); peak memory is the process's
+    // resident set, sampled as tasks finish.
+    return { tasks: { ...this.execStats.tasks }, bytesSpilled: 0, peakMemory: this.execStats.peakMemory };
   }
 
   get gpu(): GpuContext | null {
@@ -87,6 +155,7 @@ export class Client {
       gpu: this.gpuContext?.report ?? null,
       gpuUnavailable: this.gpuContext === null ? this.gpuUnavailable : [],
       workers: this.pool.workers,
+      scheduler: this.scheduler,
       memoryLimit: this.memoryLimit,
       gpuMemoryLimit: this.gpuContext?.pool.limit ?? null,
       gpuMemory: this.gpuContext?.pool.snapshot() ?? null,

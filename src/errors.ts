@@ -67,3 +67,43 @@ export class TaskError extends DuskError {
     this.device = details.device;
   }
 }
+
+/** An error as plain data, to cross from a worker thread with its class and code intact. */
+export interface ErrorData {
+  name: string;
+  code: string | null;
+  message: string;
+  stack: string | undefined;
+  cause: ErrorData | null;
+}
+
+const ERROR_CLASSES: Record<string, new (code: string, message: string, options?: DuskErrorOptions) => DuskError> = {
+  DuskError, SchemaError, PlanError, IoError, DeviceError, KernelError, WorkerError, MemoryLimitError,
+};
+
+export function errorToData(error: unknown): ErrorData {
+  if (!(error instanceof Error)) return { name: 'Error', code: null, message: String(error), stack: undefined, cause: null };
+  return {
+    name: error.name,
+    code: error instanceof DuskError ? error.code : null,
+    message: error.message,
+    stack: error.stack,
+    cause: error.cause === undefined ? null : errorToData(error.cause),
+  };
+}
+
+/** The error `errorToData` described: a Dusk error of the same class and code, else an Error. */
+export function errorFromData(data: ErrorData): Error {
+  const cause = data.cause === null ? undefined : errorFromData(data.cause);
+  const options = cause === undefined ? {} : { cause };
+  let error: Error;
+  if (data.code !== null) {
+    const Class = ERROR_CLASSES[data.name] ?? DuskError;
+    error = new Class(data.code, data.message, options);
+  } else {
+    error = new Error(data.message, options);
+    error.name = data.name;
+  }
+  if (data.stack !== undefined) error.stack = data.stack;
+  return error;
+}

@@ -3,7 +3,7 @@
  * WebGPU and a CPU worker-thread twin of each. This barrel is the public API.
  */
 export { Client } from './client.js';
-export type { ClientInfo, ClientOptions, ClientReduceOptions } from './client.js';
+export type { ClientInfo, ClientOptions, ClientReduceOptions, ClientStats, SchedulerMode } from './client.js';
 export {
   DuskError,
   SchemaError,
@@ -23,3 +23,9 @@ export type { ReduceDevice, ReduceResult } from './reduce/reduce-column.js';
 export { parseSize } from './size.js';
 export { col, lit, when, Expr, When, WhenThen } from './plan/expr.js';
 export type { CastType, ExprLike, LiteralValue } from './plan/expr.js';
+export { readParquet, readCsv, fromArrow, fromArrays, DataFrame, GroupBy } from './frame/index.js';
+export type {
+  AggSpecInput, ComputeOptions, FromArrowOptions, GroupByOptions, ParquetCompression, ReadCsvOptions, ReadParquetOptions,
+  ToParquetOptions,
+} from './frame/index.js';
+export type { AggFn } from './cpu/kernels/group-by.js';

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { WorkerError } from '../errors.js';
+import { errorFromData, WorkerError } from '../errors.js';
 import type { KernelFamily, KernelResult, KernelTask } from './kernels/index.js';
-import type { WorkerTask } from './worker.js';
+import type { WorkerFailure, WorkerTask } from './worker.js';
 
 /**
  * The compiled worker entry. From dist/ it sits beside this file; when this file runs from the
@@ -50,11 +50,17 @@ export class CpuPool {
 
   async run<F extends KernelFamily>(family: F, task: KernelTask<F>, transfer: ArrayBuffer[] = []): Promise<KernelResult<F>> {
     const message: WorkerTask = { family, task };
+    let result: unknown;
     try {
-      return (await this.piscina.run(message, { transferList: transfer })) as KernelResult<F>;
+      result = await this.piscina.run(message, { transferList: transfer });
     } catch (cause) {
       throw new WorkerError('WORKER_FAILED', `CPU kernel '${family}' failed: ${(cause as Error).message}`, { cause });
     }
+    // The kernel itself threw: rethrow its error here, with its class and code.
+    if (typeof result === 'object' && result !== null && 'duskWorkerError' in result) {
+      throw errorFromData((result as WorkerFailure).duskWorkerError);
+    }
+    return result as KernelResult<F>;
   }
 
   get stats(): { completed: number; queued: number; threads: number } {

@@ -206,3 +206,33 @@ export class When {
 export function when(cond: ExprLike): When {
   return new When([], toExpr(cond));
 }
+
+/** What an `Expr` becomes after a structured clone (posting it to a worker): its plain data. */
+export interface ExprData {
+  node: unknown;
+}
+
+/** Rebuilds an `Expr` (with its methods and key) from its structured clone. */
+export function reviveExpr(data: ExprData): Expr {
+  if (data instanceof Expr) return data;
+  const node = data.node as { kind: ExprNode['kind'] } & Record<string, unknown>;
+  const r = (e: unknown): Expr => reviveExpr(e as ExprData);
+  switch (node.kind) {
+    case 'col':
+    case 'lit':
+      return new Expr(node as ExprNode);
+    case 'binary':
+      return new Expr({ ...(node as Extract<ExprNode, { kind: 'binary' }>), left: r(node.left), right: r(node.right) });
+    case 'unary':
+    case 'isIn':
+    case 'cast':
+    case 'alias':
+      return new Expr({ ...(node as Extract<ExprNode, { kind: 'unary' }>), arg: r(node.arg) } as ExprNode);
+    case 'fillNull':
+      return new Expr({ kind: 'fillNull', arg: r(node.arg), fill: r(node.fill) });
+    case 'when': {
+      const branches = (node.branches as { cond: unknown; value: unknown }[]).map((b) => ({ cond: r(b.cond), value: r(b.value) }));
+      return new Expr({ kind: 'when', branches, otherwise: r(node.otherwise) });
+    }
+  }
+}

@@ -1,4 +1,6 @@
 import type { ColumnSlice } from '../../column-slice.js';
+import { runPartitionTask, type PartitionTask } from '../../exec/partition-task.js';
+import { runMergeTask, type MergeTask } from '../../exec/merge-task.js';
 import type { Centre, ReducePartial, SquaresPartial } from '../../reduce/reduce-partial.js';
 import { reduce, squares, type ReduceWants } from './reduce.js';
 
@@ -6,8 +8,13 @@ import { reduce, squares, type ReduceWants } from './reduce.js';
 export const kernels = {
   reduce: (task: { slice: ColumnSlice; wants: ReduceWants }): ReducePartial => reduce(task.slice, task.wants),
   squares: (task: { slice: ColumnSlice; centre: Centre }): SquaresPartial => squares(task.slice, task.centre),
+  partition: (task: PartitionTask) => runPartitionTask(task, true),
+  merge: (task: MergeTask) => runMergeTask(task, true),
 } as const;
 
 export type KernelFamily = keyof typeof kernels;
 export type KernelTask<F extends KernelFamily> = Parameters<(typeof kernels)[F]>[0];
-export type KernelResult<F extends KernelFamily> = ReturnType<(typeof kernels)[F]>;
+/** What the caller receives: a moved result arrives as its output. */
+export type KernelResult<F extends KernelFamily> = Awaited<ReturnType<(typeof kernels)[F]>> extends { output: infer O; transfer: ArrayBuffer[] }
+  ? O
+  : Awaited<ReturnType<(typeof kernels)[F]>>;

@@ -1,0 +1,257 @@
+/**
+ * Runs a physical plan (a chain of stages) and returns its output partitions. For each stage:
+ * list the input partitions (Parquet pieces after row-group skipping, CSV blocks, in-memory
+ * tables, or the previous stage's output), run one fused task per partition with a bounded
+ * number in flight, then end the stage: collect, keep the first rows, or aggregate (tree
+ * combine of partials, split into buckets merged in parallel when the groups are many; or GPU
+ * reductions for whole-frame numeric aggregates).
+ */
+import * as arrow from 'apache-arrow';
+import { aggOutputType, type AggRequest } from '../cpu/kernels/group-by.js';
+import { sortTable } from '../cpu/kernels/sort-table.js';
+import { PlanError, TaskError } from '../errors.js';
+import { planCsvPieces } from '../io/csv/csv-dataset.js';
+import { planParquetPieces } from '../io/parquet/parquet-dataset.js';
+import { exprColumns } from '../plan/expr-columns.js';
+import { sourceSchema, type ScanNode } from '../plan/logical-plan.js';
+import type { Stage, StageEnd } from '../plan/stage.js';
+import { reduceColumn } from '../reduce/reduce-column.js';
+import type { ReduceOp } from '../reduce/reduce-partial.js';
+import { runAll, runMerge, runPartition, type ExecContext } from './executor.js';
+import type { ShippablePartial } from './merge-task.js';
+import type { PartitionTask, ReadSpec, TaskEnd, TaskOutput } from './partition-task.js';
+import { shareTable } from './ship-table.js';
+
+/** Groups in one partition's partial above which the merge is split into buckets. */
+export const SPLIT_GROUPS = 1 << 16;
+/** Partials merged by one merge task. */
+const FAN_IN = 8;
+
+const sharedTables = new WeakMap<arrow.Table, arrow.Table>();
+
+/** In-memory partitions move to shared memory once, so workers read them without copies. */
+function shared(table: arrow.Table): arrow.Table {
+  let s = sharedTables.get(table);
+  if (s === undefined) {
+    s = shareTable(table);
+    sharedTables.set(table, s);
+  }
+  return s;
+}
+
+/** The columns a scan reads: its outputs plus those its predicate needs, in source order. */
+export function readColumns(scan: ScanNode): string[] {
+  const needed = new Set(scan.columns);
+  if (scan.predicate !== null) exprColumns(scan.predicate, needed);
+  return sourceSchema(scan.source).fields.map((f) => f.name).filter((c) => needed.has(c));
+}
+
+export interface ScanPlan {
+  reads: ReadSpec[];
+  /** Row groups skipped by statistics, out of how many (Parquet). */
+  rowGroups?: { total: number; skipped: number };
+}
+
+/** The partitions a scan reads. */
+export async function planScan(scan: ScanNode, ctx: Pick<ExecContext, 'device'>): Promise<ScanPlan> {
+  const columns = readColumns(scan);
+  const source = scan.source;
+  switch (source.kind) {
+    case 'parquet': {
+      const { pieces, rowGroups, skippedRowGroups } = planParquetPieces(source.dataset, { columns, predicate: scan.predicate, blocksize: source.blocksize });
+      return { reads: pieces.map((piece) => ({ kind: 'parquet', piece, columns })), rowGroups: { total: rowGroups, skipped: skippedRowGroups } };
+    }
+    case 'csv': {
+      const pieces = await planCsvPieces(source.dataset);
+      const dataset = { columns: source.dataset.columns, options: source.dataset.options };
+      return { reads: pieces.map((piece) => ({ kind: 'csv', dataset, piece, columns })) };
+    }
+    case 'memory':
+      if (source.tables.length === 0) throw new PlanError('UNPERSISTED', `${source.label}: this frame's partitions were freed by unpersist()`);
+      return { reads: source.tables.map((t) => ({ kind: 'table', table: ctx.device === 'cpu' ? shared(t) : t })) };
+  }
+}
+
+/** Output partitions of a stage's input. */
+async function inputReads(stage: Stage, ctx: ExecContext, stageIndex: number): Promise<{ reads: ReadSpec[]; scan: ScanNode | null }> {
+  if (stage.input.kind === 'scan') return { reads: (await planScan(stage.input.scan, ctx)).reads, scan: stage.input.scan };
+  const tables = await runStages(stage.input.stage, ctx, stageIndex - 1);
+  return { reads: tables.map((table) => ({ kind: 'table', table })), scan: null };
+}
+
+function stageOperator(stage: Stage): string {
+  const end = stage.end.kind === 'aggregate' ? (stage.end.keys.length > 0 ? 'groupBy' : 'agg') : stage.end.kind;
+  const ops = stage.ops.map((o) => o.kind);
+  const from = stage.input.kind === 'scan' ? `read${stage.input.scan.source.kind[0]!.toUpperCase()}${stage.input.scan.source.kind.slice(1)}` : 'stage';
+  return [from, ...ops, end].join('→');
+}
+
+function task(read: ReadSpec, scan: ScanNode | null, stage: Stage, end: TaskEnd, inputColumns: string[]): PartitionTask {
+  return { read, predicate: scan?.predicate ?? null, columns: scan?.columns ?? inputColumns, ops: stage.ops, end };
+}
+
+/** Concatenates partition tables into one table with `schema` (no copies). */
+export function concatTables(tables: readonly arrow.Table[], schema: arrow.Schema): arrow.Table {
+  const struct = new arrow.Struct(schema.fields);
+  const batches: arrow.RecordBatch[] = [];
+  for (const t of tables) {
+    for (const b of t.batches) {
+      if (b.numRows === 0 && batches.length > 0) continue;
+      batches.push(new arrow.RecordBatch(schema, arrow.makeData({ type: struct, length: b.numRows, nullCount: 0, children: b.data.children })));
+    }
+  }
+  return batches.length === 0 ? emptyTable(schema) : new arrow.Table(schema, batches);
+}
+
+export function emptyTable(schema: arrow.Schema): arrow.Table {
+  const children = schema.fields.map((f) => arrow.makeData({ type: f.type as arrow.Int32, length: 0, nullCount: 0 }));
+  const struct = new arrow.Struct(schema.fields);
+  return new arrow.Table(schema, [new arrow.RecordBatch(schema, arrow.makeData({ type: struct, length: 0, nullCount: 0, children }))]);
+}
+
+/** Runs `stage` (after the stages it reads) and returns its output partitions. */
+export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = stageDepth(stage)): Promise<arrow.Table[]> {
+  const { reads, scan } = await inputReads(stage, ctx, stageIndex);
+  const operator = stageOperator(stage);
+  const inputColumns = stage.input.kind === 'stage' ? stage.input.stage.schema.fields.map((f) => f.name) : [];
+  const end = stage.end;
+  let done = 0;
+  const report = (): void => ctx.onTask?.({ stage: stageIndex, done: ++done, total: reads.length });
+  switch (end.kind) {
+    case 'collect': {
+      const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
+        const out = await runPartition(task(reads[i]!, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i);
+        report();
+        return tableOf(out);
+      });
+      return outs;
+    }
+    case 'head': {
+      const outs: arrow.Table[] = [];
+      let rows = 0;
+      // A window of partitions at a time, in order, until enough rows are in.
+      for (let start = 0; start < reads.length && rows < end.n; start += ctx.workers) {
+        const window = reads.slice(start, start + ctx.workers);
+        const got = await runAll(window.length, ctx.workers, async (j) => {
+          const out = await runPartition(task(window[j]!, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, start + j);
+          report();
+          return tableOf(out);
+        });
+        for (const t of got) {
+          if (rows >= end.n) break;
+          outs.push(t.numRows > end.n - rows ? t.slice(0, end.n - rows) : t);
+          rows += Math.min(t.numRows, end.n - rows);
+        }
+      }
+      return outs;
+    }
+    case 'aggregate':
+      return [end.device === 'gpu'
+        ? await aggregateOnGpu(stage, end, reads, scan, ctx, operator, inputColumns, report)
+        : await aggregateOnCpu(stage, end, reads, scan, ctx, operator, inputColumns, report)];
+  }
+}
+
+function stageDepth(stage: Stage): number {
+  return stage.input.kind === 'stage' ? stageDepth(stage.input.stage) + 1 : 0;
+}
+
+function tableOf(out: TaskOutput): arrow.Table {
+  if (out.kind !== 'table') throw new Error(`expected a table from the task, got ${out.kind}`);
+  return out.table as arrow.Table;
+}
+
+type AggregateEnd = Extract<StageEnd, { kind: 'aggregate' }>;
+
+function requests(end: AggregateEnd): AggRequest[] {
+  return end.aggs.map((a) => ({ fn: a.fn, column: a.column }));
+}
+
+async function aggregateOnCpu(
+  stage: Stage, end: AggregateEnd, reads: ReadSpec[], scan: ScanNode | null, ctx: ExecContext, operator: string,
+  inputColumns: string[], report: () => void,
+): Promise<arrow.Table> {
+  const aggs = requests(end);
+  const names = end.aggs.map((a) => a.name);
+  const partialEnd: TaskEnd = { kind: 'partial', keys: end.keys, aggs, split: 1 };
+  let partials: ShippablePartial[] = [];
+  if (reads.length === 0) {
+    // No partitions at all: an empty partition still gives df.agg its one row.
+    reads = [{ kind: 'table', table: emptyTable(stage.input.kind === 'scan' ? stage.input.scan.schema : stage.input.stage.schema) }];
+  }
+  const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
+    const out = await runPartition(task(reads[i]!, scan, stage, partialEnd, inputColumns), ctx, operator, i);
+    report();
+    if (out.kind !== 'partial') throw new Error('expected a partial aggregate');
+    return out.partials;
+  });
+  partials = outs.flat();
+  let result: arrow.Table;
+  const largest = Math.max(...partials.map((p) => p.groups));
+  if (partials.length > 1 && largest >= SPLIT_GROUPS && end.keys.length > 0) {
+    // Many groups: split each partial into buckets by key hash, merge the buckets in parallel.
+    const buckets = ctx.workers * 2;
+    const split = await runAll(partials.length, ctx.workers * 2, async (i) => {
+      const out = await runMerge({ parts: [partials[i]!], keys: end.keys, aggs, finalize: null, split: buckets }, ctx, `${operator}→split`, i);
+      return out.kind === 'partials' ? out.partials : [];
+    });
+    const tables = await runAll(buckets, ctx.workers * 2, async (b) => {
+      const out = await runMerge({ parts: split.map((s) => s[b]!), keys: end.keys, aggs, finalize: names, split: 1 }, ctx, `${operator}→merge`, b);
+      return out.kind === 'table' ? (out.table as arrow.Table) : emptyTable(stage.schema);
+    });
+    result = concatTables(tables, stage.schema);
+  } else {
+    // A tree of merges, FAN_IN partials at a time, in row order (first/last depend on it).
+    let level = partials;
+    while (level.length > FAN_IN) {
+      const groups = Math.ceil(level.length / FAN_IN);
+      const current = level;
+      level = (await runAll(groups, ctx.workers * 2, async (g) => {
+        const out = await runMerge({ parts: current.slice(g * FAN_IN, (g + 1) * FAN_IN), keys: end.keys, aggs, finalize: null, split: 1 }, ctx, `${operator}→merge`, g);
+        return out.kind === 'partials' ? out.partials : [];
+      })).flat();
+    }
+    const out = await runMerge({ parts: level, keys: end.keys, aggs, finalize: names, split: 1 }, ctx, `${operator}→finalize`, 0);
+    result = concatTables([out.kind === 'table' ? (out.table as arrow.Table) : emptyTable(stage.schema)], stage.schema);
+  }
+  return end.orderBy.length > 0 ? sortTable(result, end.orderBy) : result;
+}
+
+const REDUCE_OF: Record<string, ReduceOp> = { count: 'count', sum: 'sum', mean: 'mean', min: 'min', max: 'max', var: 'var', std: 'std' };
+
+async function aggregateOnGpu(
+  stage: Stage, end: AggregateEnd, reads: ReadSpec[], scan: ScanNode | null, ctx: ExecContext, operator: string,
+  inputColumns: string[], report: () => void,
+): Promise<arrow.Table> {
+  const tables = await runAll(reads.length, ctx.workers * 2, async (i) => {
+    const out = await runPartition(task(reads[i]!, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i);
+    report();
+    return tableOf(out);
+  });
+  const inputSchema = stage.input.kind === 'scan' ? stage.input.scan.schema : stage.input.stage.schema;
+  const input = concatTables(tables, tables[0]?.schema ?? inputSchema);
+  const byColumn = new Map<string, ReduceOp[]>();
+  for (const a of end.aggs) byColumn.set(a.column!, [...(byColumn.get(a.column!) ?? []), REDUCE_OF[a.fn]!]);
+  const values = new Map<string, Map<ReduceOp, number | bigint | null>>();
+  let c = 0;
+  for (const [column, ops] of byColumn) {
+    const vector = input.getChild(column)!;
+    try {
+      ctx.stats.tasks.gpu++;
+      const r = await reduceColumn(vector, ops, { column, device: 'gpu', gpu: ctx.gpu, pool: ctx.pool });
+      values.set(column, new Map(Object.entries(r.values) as [ReduceOp, number | bigint | null][]));
+    } catch (cause) {
+      throw new TaskError({ operator: `${operator}(${column})`, partition: c, device: 'gpu', cause });
+    }
+    c++;
+  }
+  const fields = new Map(input.schema.fields.map((f) => [f.name, f.type]));
+  const columns: Record<string, arrow.Vector> = {};
+  for (const a of end.aggs) {
+    const v = values.get(a.column!)!.get(REDUCE_OF[a.fn]!) ?? null;
+    const type = aggOutputType(a.fn, fields.get(a.column!)!);
+    const value = v === null ? null : type.typeId === arrow.Type.Int && (type as arrow.Int).bitWidth === 64 ? BigInt(v) : v;
+    columns[a.name] = arrow.vectorFromArray([value], type);
+  }
+  return concatTables([new arrow.Table(columns)], stage.schema);
+}

@@ -1,0 +1,138 @@
+/**
+ * Moves Arrow tables between threads without cloning values: a table becomes its schema (as an
+ * Arrow IPC schema message, so every Arrow type survives) and, per batch and column, the raw
+ * buffers of its `Data` tree; the other side rebuilds the same `Data` objects over the same
+ * memory. Buffers in shared memory are posted as they are. Otherwise `'move'` transfers them
+ * (the sender gives them up: worker results) and `'copy'` transfers a copy (the sender keeps
+ * its table: user data on the main thread).
+ */
+import * as arrow from 'apache-arrow';
+
+export interface ShippedData {
+  offset: number;
+  length: number;
+  nullCount: number;
+  /** Indexed by Arrow's BufferType: value offsets, values, validity, type ids. */
+  buffers: (ArrayBufferView | undefined)[];
+  children: ShippedData[];
+  /** The chunks of a dictionary column's dictionary. */
+  dictionary?: ShippedData[];
+}
+
+export interface ShippedTable {
+  /** The schema as an Arrow IPC stream with no batches. */
+  schema: Uint8Array;
+  /** Per batch, per column. */
+  batches: ShippedData[][];
+}
+
+export type ShipMode = 'move' | 'copy' | 'share';
+
+class Shipper {
+  readonly transfer = new Set<ArrayBuffer>();
+
+  constructor(private readonly mode: ShipMode) {}
+
+  view(view: ArrayBufferView): ArrayBufferView {
+    const buffer = view.buffer;
+    if (buffer instanceof SharedArrayBuffer || this.mode === 'share') return view;
+    if (this.mode === 'move') {
+      this.transfer.add(buffer as ArrayBuffer);
+      return view;
+    }
+    const bytes = new Uint8Array(buffer, view.byteOffset, view.byteLength).slice();
+    this.transfer.add(bytes.buffer);
+    const ctor = view.constructor as new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView;
+    const width = (view as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    return new ctor(bytes.buffer, 0, view.byteLength / width);
+  }
+
+  data(data: arrow.Data): ShippedData {
+    const buffers: (ArrayBufferView | undefined)[] = [];
+    const raw = [data.valueOffsets, data.values, data.nullBitmap, data.typeIds] as (ArrayBufferView | undefined)[];
+    for (let i = 0; i < raw.length; i++) {
+      const b = raw[i];
+      buffers[i] = b === undefined || b === null || b.byteLength === 0 ? b ?? undefined : this.view(b);
+    }
+    const shipped: ShippedData = {
+      offset: data.offset,
+      length: data.length,
+      nullCount: data.nullCount,
+      buffers,
+      children: data.children.map((c) => this.data(c)),
+    };
+    if (data.dictionary !== undefined) shipped.dictionary = data.dictionary.data.map((d) => this.data(d));
+    return shipped;
+  }
+}
+
+const schemaCache = new WeakMap<arrow.Schema, Uint8Array>();
+
+function encodeSchema(schema: arrow.Schema): Uint8Array {
+  let bytes = schemaCache.get(schema);
+  if (bytes === undefined) {
+    bytes = arrow.tableToIPC(new arrow.Table(schema), 'stream');
+    schemaCache.set(schema, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * A table ready to post to another thread, and the buffers to transfer with it.
+ *
+ * @example
+ * const { shipped, transfer } = shipTable(table, 'move');
+ * port.postMessage(shipped, transfer);
+ */
+export function shipTable(table: arrow.Table, mode: ShipMode): { shipped: ShippedTable; transfer: ArrayBuffer[] } {
+  const shipper = new Shipper(mode);
+  const batches = table.batches.map((batch) => batch.data.children.map((child) => shipper.data(child)));
+  // The schema is shipped as a copy: it is small and may be cached on this side.
+  return { shipped: { schema: encodeSchema(table.schema).slice(), batches }, transfer: [...shipper.transfer] };
+}
+
+function rebuild(type: arrow.DataType, s: ShippedData): arrow.Data {
+  const children = s.children.map((c, i) => rebuild((type.children[i] as arrow.Field).type, c));
+  let dictionary: arrow.Vector | undefined;
+  if (s.dictionary !== undefined) {
+    const valueType = (type as arrow.Dictionary).dictionary;
+    dictionary = new arrow.Vector(s.dictionary.map((d) => rebuild(valueType, d)));
+  }
+  const buffers = s.buffers as unknown as Partial<arrow.Data['buffers']>;
+  return new arrow.Data(type, s.offset, s.length, s.nullCount, buffers, children, dictionary);
+}
+
+/** The table a `shipTable` made, over the same buffers. */
+export function unshipTable(shipped: ShippedTable): arrow.Table {
+  const schema = arrow.tableFromIPC(shipped.schema).schema;
+  const struct = new arrow.Struct(schema.fields);
+  const batches = shipped.batches.map((columns) => {
+    const children = columns.map((c, i) => rebuild(schema.fields[i]!.type, c));
+    const length = children[0]?.length ?? 0;
+    return new arrow.RecordBatch(schema, arrow.makeData({ type: struct, length, nullCount: 0, children }));
+  });
+  return new arrow.Table(schema, batches);
+}
+
+/**
+ * A copy of `table` whose buffers live in shared memory, so that every worker thread can read
+ * it without a copy (what `persist()` and in-memory sources keep).
+ */
+export function shareTable(table: arrow.Table): arrow.Table {
+  const shareView = (view: ArrayBufferView): ArrayBufferView => {
+    if (view.buffer instanceof SharedArrayBuffer) return view;
+    const sab = new SharedArrayBuffer(view.byteLength);
+    new Uint8Array(sab).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    const ctor = view.constructor as new (buffer: SharedArrayBuffer, byteOffset: number, length: number) => ArrayBufferView;
+    const width = (view as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    return new ctor(sab, 0, view.byteLength / width);
+  };
+  const share = (data: arrow.Data): arrow.Data => {
+    const raw = [data.valueOffsets, data.values, data.nullBitmap, data.typeIds] as (ArrayBufferView | undefined)[];
+    const buffers = raw.map((b) => (b === undefined || b === null ? undefined : shareView(b))) as unknown as Partial<arrow.Data['buffers']>;
+    const dictionary = data.dictionary === undefined ? undefined : new arrow.Vector(data.dictionary.data.map(share));
+    return new arrow.Data(data.type, data.offset, data.length, data.nullCount, buffers, data.children.map(share), dictionary);
+  };
+  const batches = table.batches.map((b) => new arrow.RecordBatch(table.schema, share(b.data) as arrow.Data<arrow.Struct>));
+  return new arrow.Table(table.schema, batches);
+}

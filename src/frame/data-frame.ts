@@ -1,0 +1,145 @@
+/**
+ * The DataFrame façade: lazy and partitioned. Each method checks its arguments against the
+ * schema (so mistakes surface at the call, before any data is read) and returns a new frame
+ * over a bigger logical plan; `compute()` and friends run it. The verbs live in ./verbs, the
+ * sources in ./sources; this class only delegates.
+ */
+import type * as arrow from 'apache-arrow';
+import { csvPartitionCount } from '../io/csv/csv-dataset.js';
+import { planParquetPieces } from '../io/parquet/parquet-dataset.js';
+import { shareTable } from '../exec/ship-table.js';
+import { emptyTable } from '../exec/run-stage.js';
+import type { Expr, ExprLike } from '../plan/expr.js';
+import type { PlanNode } from '../plan/logical-plan.js';
+import { Client } from '../client.js';
+import { computePartitions, computePlan, physicalPlan, type ComputeOptions } from './compute-plan.js';
+import { describe } from './describe.js';
+import { explainStages } from './explain.js';
+import { GroupBy, type GroupByOptions } from './group-by.js';
+import { memoryScan } from './sources/memory-scan.js';
+import { toCsv, toParquet, type ToParquetOptions } from './to-parquet.js';
+import { aggregateNode, aggSpecs, type AggSpecInput } from './verbs/aggregate.js';
+import { filter } from './verbs/filter.js';
+import { assign, drop, rename, select } from './verbs/project.js';
+import { checkColumn } from './verbs/schema-of.js';
+import { DuskError } from '../errors.js';
+
+function partitions(plan: PlanNode): number {
+  switch (plan.kind) {
+    case 'scan': {
+      const s = plan.source;
+      if (s.kind === 'memory') return s.tables.length;
+      if (s.kind === 'csv') return csvPartitionCount(s.dataset);
+      return planParquetPieces(s.dataset, { columns: plan.columns, predicate: plan.predicate, blocksize: s.blocksize }).pieces.length;
+    }
+    case 'aggregate':
+      return 1;
+    default:
+      return partitions(plan.input);
+  }
+}
+
+/**
+ * A lazy, partitioned table. Build one with `readParquet`, `readCsv`, `fromArrow` or
+ * `fromArrays`; nothing runs until `compute()`, `head()`, `count()`, `describe()`,
+ * `persist()` or a writer.
+ *
+ * @example
+ * const out = await readParquet('data/*.parquet')
+ *   .filter(col('v1').gt(2))
+ *   .groupBy('id1').agg({ v1: 'sum', v3: ['mean', 'std'] })
+ *   .compute();
+ */
+export class DataFrame {
+  private persisted: arrow.Table[] | null = null;
+
+  /** @internal Use the sources (readParquet, readCsv, fromArrow, fromArrays). */
+  constructor(readonly plan: PlanNode) {}
+
+  private make(plan: PlanNode): DataFrame {
+    return new DataFrame(plan);
+  }
+
+  get columns(): string[] { return this.plan.schema.fields.map((f) => f.name); }
+  get schema(): arrow.Schema { return this.plan.schema; }
+  /** Partitions the frame computes in (before any filter). */
+  get npartitions(): number { return partitions(this.plan); }
+
+  /** Columns by name, or expressions named with `alias`. */
+  select(...columns: (string | Expr)[]): DataFrame { return this.make(select(this.plan, columns.flat())); }
+  drop(...columns: string[]): DataFrame { return this.make(drop(this.plan, columns.flat())); }
+  rename(mapping: Readonly<Record<string, string>>): DataFrame { return this.make(rename(this.plan, mapping)); }
+  /** Rows where `predicate` is true (null counts as false). */
+  filter(predicate: ExprLike): DataFrame { return this.make(filter(this.plan, predicate)); }
+  /** Adds or replaces columns: `{ total: col('q').mul(col('p')) }`. */
+  assign(columns: Readonly<Record<string, ExprLike>>): DataFrame { return this.make(assign(this.plan, columns)); }
+
+  /** Groups by one or more key columns; null keys form their own group. */
+  groupBy(keys: string | readonly string[], options: GroupByOptions = {}): GroupBy {
+    return new GroupBy(this.plan, typeof keys === 'string' ? [keys] : [...keys], options, (p) => this.make(p));
+  }
+
+  /** A one-row frame of whole-frame aggregates: `{ v3: ['sum', 'mean'] }`. */
+  agg(spec: AggSpecInput): DataFrame {
+    return this.make(aggregateNode(this.plan, [], aggSpecs(this.plan, spec, 'agg'), [], 'agg'));
+  }
+
+  /** Rows per distinct value of `column` (nulls too), as columns `column` and `count`, most frequent first. */
+  valueCounts(column: string): DataFrame {
+    checkColumn(this.plan, column, 'valueCounts');
+    if (column === 'count') throw new DuskError('BAD_COLUMN', "valueCounts: a column named 'count' would clash with the counts; rename it first");
+    return this.make(aggregateNode(this.plan, [column], [{ fn: 'size', column: null, name: 'count' }],
+      [{ column: 'count', descending: true }, { column, descending: false }], 'valueCounts'));
+  }
+
+  /** The first `n` rows; reads partitions in order only until it has them. */
+  async head(n = 5): Promise<arrow.Table> {
+    if (!Number.isInteger(n) || n < 0) throw new DuskError('BAD_OPTION', `head: n must be a non-negative integer, not ${n}`);
+    return computePlan({ kind: 'head', input: this.plan, n, schema: this.plan.schema });
+  }
+
+  /** Number of rows. */
+  async count(): Promise<number> {
+    const plan = this.plan;
+    if (plan.kind === 'scan' && plan.predicate === null && plan.source.kind === 'memory') {
+      return plan.source.tables.reduce((n, t) => n + t.numRows, 0);
+    }
+    if (plan.kind === 'scan' && plan.predicate === null && plan.source.kind === 'parquet') {
+      return plan.source.dataset.fileRowGroups.flat().reduce((n, g) => n + g.rows, 0);
+    }
+    const table = await computePlan(aggregateNode(plan, [], [{ fn: 'size', column: null, name: 'count' }], [], 'count'));
+    return Number(table.getChild('count')!.get(0));
+  }
+
+  /** count, mean, std, min, 25%, 50%, 75%, max of each numeric column. */
+  describe(): Promise<arrow.Table> { return describe(this.plan); }
+
+  /** Computes the partitions and keeps them in (shared) memory; the returned frame reads those. */
+  async persist(options: ComputeOptions = {}): Promise<DataFrame> {
+    const { partitions } = await computePartitions(this.plan, options);
+    const kept = (partitions.length > 0 ? partitions : [emptyTable(this.plan.schema)]).map(shareTable);
+    const frame = new DataFrame(memoryScan(kept, 'persisted'));
+    frame.persisted = kept;
+    return frame;
+  }
+
+  /** Frees what `persist()` kept; this frame can no longer be computed. */
+  async unpersist(): Promise<void> {
+    if (this.persisted !== null && this.plan.kind === 'scan' && this.plan.source.kind === 'memory') {
+      this.plan.source.tables.length = 0;
+      this.persisted = null;
+    }
+  }
+
+  /** Runs the plan and returns the whole result as one Arrow table. */
+  compute(options: ComputeOptions = {}): Promise<arrow.Table> { return computePlan(this.plan, options); }
+
+  toParquet(dir: string, options: ToParquetOptions = {}): Promise<void> { return toParquet(this.plan, dir, options); }
+  /** One CSV file per partition; `*` in the path becomes the zero-padded partition number. */
+  toCsv(pattern: string): Promise<void> { return toCsv(this.plan, pattern); }
+
+  /** The optimized plan: stages, pushed-down columns and predicates, partitions, devices. */
+  explain(): string {
+    return explainStages(physicalPlan(this.plan, Client.current()));
+  }
+}

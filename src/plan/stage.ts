@@ -1,0 +1,27 @@
+/**
+ * The physical plan: a chain of stages. A stage runs one fused task per input partition
+ * (read or take the partition, then filter/project/head in one pass), and ends by collecting
+ * the partitions, keeping the first rows (head), or aggregating: partials per partition, a tree
+ * of merges, and a finalize, on the CPU workers or as GPU reductions.
+ */
+import type * as arrow from 'apache-arrow';
+import type { Expr } from './expr.js';
+import type { AggSpec, ScanNode } from './logical-plan.js';
+
+export type StageOp =
+  | { kind: 'filter'; predicate: Expr }
+  | { kind: 'project'; exprs: { name: string; expr: Expr }[] }
+  | { kind: 'head'; n: number };
+
+export type StageEnd =
+  | { kind: 'collect' }
+  | { kind: 'head'; n: number }
+  | { kind: 'aggregate'; keys: string[]; aggs: AggSpec[]; orderBy: { column: string; descending: boolean }[]; device: 'cpu' | 'gpu'; why: string };
+
+export interface Stage {
+  input: { kind: 'scan'; scan: ScanNode } | { kind: 'stage'; stage: Stage };
+  ops: StageOp[];
+  end: StageEnd;
+  /** Columns of the stage's output. */
+  schema: arrow.Schema;
+}

@@ -1,0 +1,64 @@
+import * as arrow from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { shareTable, shipTable, unshipTable, type ShipMode } from '../../src/exec/ship-table.js';
+
+function sample(): arrow.Table {
+  const dict = arrow.vectorFromArray(['a', 'b', null, 'a'], new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()));
+  return new arrow.Table({
+    i: arrow.vectorFromArray([1, 2, null, 4], new arrow.Int32()),
+    big: arrow.vectorFromArray([1n, -(2n ** 63n), 2n ** 63n - 1n, null], new arrow.Int64()),
+    f: arrow.vectorFromArray([1.5, NaN, -0, null], new arrow.Float64()),
+    b: arrow.vectorFromArray([true, null, false, true], new arrow.Bool()),
+    s: arrow.vectorFromArray(['x', null, '', 'zz€'], new arrow.Utf8()),
+    d: dict,
+    t: arrow.vectorFromArray([new Date(0), null, new Date(86400000), new Date(1e12)], new arrow.TimestampMillisecond()),
+  });
+}
+
+function rows(table: arrow.Table): unknown[] {
+  return table.toArray().map((r) => JSON.stringify(r.toJSON(), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : v)));
+}
+
+describe('shipTable', () => {
+  for (const mode of ['move', 'copy', 'share'] as ShipMode[]) {
+    it(`round-trips every column type through structured clone (${mode})`, () => {
+      const table = sample();
+      const expected = rows(table);
+      const { shipped, transfer } = shipTable(mode === 'share' ? shareTable(table) : table, mode);
+      const back = unshipTable(structuredClone(shipped, { transfer }));
+      expect(rows(back)).toEqual(expected);
+      expect(back.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
+    });
+  }
+
+  it('keeps the sender\'s table intact in copy mode and detaches nothing shared', () => {
+    const table = sample();
+    const before = rows(table);
+    const { shipped, transfer } = shipTable(table, 'copy');
+    structuredClone(shipped, { transfer });
+    expect(rows(table)).toEqual(before);
+    const shared = shareTable(table);
+    const moved = shipTable(shared, 'move');
+    expect(moved.transfer).toEqual([]);
+  });
+
+  it('ships slices, several batches and empty tables', () => {
+    const table = sample();
+    const two = new arrow.Table([...table.slice(0, 1).batches, ...table.slice(1).batches]);
+    const back = unshipTable(structuredClone(shipTable(two.slice(1, 3), 'copy').shipped));
+    expect(rows(back)).toEqual(rows(table.slice(1, 3)));
+    const empty = unshipTable(structuredClone(shipTable(table.slice(0, 0), 'copy').shipped));
+    expect(empty.numRows).toBe(0);
+    expect(empty.schema.names).toEqual(table.schema.names);
+  });
+
+  it('shareTable puts every buffer in shared memory', () => {
+    const shared = shareTable(sample());
+    for (const batch of shared.batches) {
+      for (const child of batch.data.children) {
+        expect(child.values.buffer).toBeInstanceOf(SharedArrayBuffer);
+      }
+    }
+    expect(rows(shared)).toEqual(rows(sample()));
+  });
+});
