@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
+import { frameBench } from './frame.bench.js';
 import { reduceBench } from './reduce.bench.js';
 
 export interface BenchReport {
@@ -16,6 +17,7 @@ export interface BenchReport {
 
 const SUITES: Record<string, (args: string[]) => Promise<BenchReport>> = {
   reduce: reduceBench,
+  frame: frameBench,
 };
 
 function resultsDir(): string {

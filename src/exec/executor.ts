@@ -97,7 +97,7 @@ export async function runMerge(task: MergeTask, ctx: ExecContext, operator: stri
       transfer.push(...keys.transfer);
       return { ...p, keys: keys.shipped };
     });
-    for (const p of task.parts) transfer.push(...transferables(p as Parameters<typeof transferables>[0]));
+    for (const p of task.parts) transfer.push(...transferables(p as unknown as Parameters<typeof transferables>[0]));
     ctx.stats.tasks.cpu++;
     const unique = [...new Set(transfer)].filter((b) => !(b instanceof SharedArrayBuffer) && b.byteLength > 0);
     const output = await ctx.pool.run('merge', { ...task, parts }, unique);

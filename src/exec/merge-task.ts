@@ -8,7 +8,8 @@ import { finalizeGroupBy, mergeGroupPartials, splitGroupPartial, type AggRequest
 import { shipPartial, unshipPartial } from './partition-task.js';
 import { shipTable, type ShippedTable } from './ship-table.js';
 
-export type ShippablePartial = GroupPartial & { keys: arrow.Table | ShippedTable };
+/** A partial whose key table may be in shipped form (between threads). */
+export type ShippablePartial = Omit<GroupPartial, 'keys'> & { keys: arrow.Table | ShippedTable };
 
 export interface MergeTask {
   parts: ShippablePartial[];

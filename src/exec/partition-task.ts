@@ -15,6 +15,7 @@ import type { ParquetPiece } from '../io/parquet/parquet-dataset.js';
 import { readParquetPiece } from '../io/parquet/read-parquet-piece.js';
 import { reviveExpr, type Expr, type ExprData } from '../plan/expr.js';
 import { valueTypeOf } from '../plan/value-type.js';
+import type { ShippablePartial } from './merge-task.js';
 import { shipTable, unshipTable, type ShippedTable } from './ship-table.js';
 
 /** Where a partition's rows come from. */
@@ -50,7 +51,7 @@ export interface PartitionTask {
 export type TaskOutput =
   | { kind: 'table'; table: arrow.Table | ShippedTable }
   | { kind: 'count'; rows: number }
-  | { kind: 'partial'; partials: (GroupPartial & { keys: arrow.Table | ShippedTable })[] }
+  | { kind: 'partial'; partials: ShippablePartial[] }
   | { kind: 'range'; ranges: ValueRange[] }
   | { kind: 'histogram'; counts: Float64Array[] };
 
@@ -180,16 +181,16 @@ export async function runPartitionTask(task: PartitionTask, ship: boolean): Prom
 }
 
 /** A partial whose key table is shipped (when crossing threads) and its state buffers listed for transfer. */
-export function shipPartial(p: GroupPartial, ship: boolean, transfer: ArrayBuffer[]): GroupPartial & { keys: arrow.Table | ShippedTable } {
+export function shipPartial(p: GroupPartial, ship: boolean, transfer: ArrayBuffer[]): ShippablePartial {
   if (!ship) return p;
   const keys = shipTable(p.keys, 'move');
   transfer.push(...keys.transfer);
   for (const b of transferablesOf(p)) transfer.push(b);
-  return { ...p, keys: keys.shipped as unknown as arrow.Table };
+  return { ...p, keys: keys.shipped };
 }
 
-export function unshipPartial(p: GroupPartial & { keys: arrow.Table | ShippedTable }): GroupPartial {
-  return p.keys instanceof arrow.Table ? p : { ...p, keys: unshipTable(p.keys) };
+export function unshipPartial(p: ShippablePartial): GroupPartial {
+  return p.keys instanceof arrow.Table ? (p as GroupPartial) : { ...p, keys: unshipTable(p.keys) };
 }
 
 function transferablesOf(p: GroupPartial): ArrayBuffer[] {

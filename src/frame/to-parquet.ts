@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PlanError } from '../errors.js';
+import { IoError, PlanError } from '../errors.js';
 import { writeCsvFile } from '../io/csv/write-csv-file.js';
 import { splitForHive, writeParquetFile } from '../io/parquet/write-parquet-file.js';
 import type { PlanNode } from '../plan/logical-plan.js';
@@ -37,7 +37,11 @@ export async function toParquet(plan: PlanNode, dir: string, options: ToParquetO
     throw new PlanError('BAD_OPTION', `toParquet: compression must be snappy, zstd or uncompressed, not ${JSON.stringify(compression)}`);
   }
   const { partitions } = await computePartitions(plan);
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (cause) {
+    throw new IoError('WRITE_FAILED', `toParquet: cannot create the directory ${dir}: ${(cause as Error).message}`, { cause });
+  }
   if (partitionOn.length === 0) {
     for (let i = 0; i < partitions.length; i++) await writeParquetFile(partitions[i]!, join(dir, `${part(i)}.parquet`), { compression });
     return;
