@@ -22,8 +22,8 @@ export interface ShippedData {
 export interface ShippedTable {
   /** The schema as an Arrow IPC stream with no batches. */
   schema: Uint8Array;
-  /** Per batch, per column. */
-  batches: ShippedData[][];
+  /** Per batch: its row count (a batch may have no columns) and its columns. */
+  batches: { length: number; columns: ShippedData[] }[];
 }
 
 export type ShipMode = 'move' | 'copy' | 'share';
@@ -59,7 +59,7 @@ class Shipper {
       length: data.length,
       nullCount: data.nullCount,
       buffers,
-      children: data.children.map((c) => this.data(c)),
+      children: (data.children ?? []).map((c) => this.data(c)),
     };
     if (data.dictionary !== undefined) shipped.dictionary = data.dictionary.data.map((d) => this.data(d));
     return shipped;
@@ -86,7 +86,7 @@ function encodeSchema(schema: arrow.Schema): Uint8Array {
  */
 export function shipTable(table: arrow.Table, mode: ShipMode): { shipped: ShippedTable; transfer: ArrayBuffer[] } {
   const shipper = new Shipper(mode);
-  const batches = table.batches.map((batch) => batch.data.children.map((child) => shipper.data(child)));
+  const batches = table.batches.map((batch) => ({ length: batch.numRows, columns: (batch.data.children ?? []).map((child) => shipper.data(child)) }));
   // The schema is shipped as a copy: it is small and may be cached on this side.
   return { shipped: { schema: encodeSchema(table.schema).slice(), batches }, transfer: [...shipper.transfer] };
 }
@@ -106,9 +106,8 @@ function rebuild(type: arrow.DataType, s: ShippedData): arrow.Data {
 export function unshipTable(shipped: ShippedTable): arrow.Table {
   const schema = arrow.tableFromIPC(shipped.schema).schema;
   const struct = new arrow.Struct(schema.fields);
-  const batches = shipped.batches.map((columns) => {
+  const batches = shipped.batches.map(({ length, columns }) => {
     const children = columns.map((c, i) => rebuild(schema.fields[i]!.type, c));
-    const length = children[0]?.length ?? 0;
     return new arrow.RecordBatch(schema, arrow.makeData({ type: struct, length, nullCount: 0, children }));
   });
   return new arrow.Table(schema, batches);
@@ -131,7 +130,7 @@ export function shareTable(table: arrow.Table): arrow.Table {
     const raw = [data.valueOffsets, data.values, data.nullBitmap, data.typeIds] as (ArrayBufferView | undefined)[];
     const buffers = raw.map((b) => (b === undefined || b === null ? undefined : shareView(b))) as unknown as Partial<arrow.Data['buffers']>;
     const dictionary = data.dictionary === undefined ? undefined : new arrow.Vector(data.dictionary.data.map(share));
-    return new arrow.Data(data.type, data.offset, data.length, data.nullCount, buffers, data.children.map(share), dictionary);
+    return new arrow.Data(data.type, data.offset, data.length, data.nullCount, buffers, (data.children ?? []).map(share), dictionary);
   };
   const batches = table.batches.map((b) => new arrow.RecordBatch(table.schema, share(b.data) as arrow.Data<arrow.Struct>));
   return new arrow.Table(table.schema, batches);

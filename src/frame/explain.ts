@@ -5,6 +5,10 @@ import { csvPartitionCount } from '../io/csv/csv-dataset.js';
 import type { ScanNode } from '../plan/logical-plan.js';
 import type { Stage, StageOp } from '../plan/stage.js';
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function scanLine(scan: ScanNode): string {
   const source = scan.source;
   const read = readColumns(scan);
@@ -12,14 +16,14 @@ function scanLine(scan: ScanNode): string {
   switch (source.kind) {
     case 'parquet': {
       const p = planParquetPieces(source.dataset, { columns: read, predicate: scan.predicate, blocksize: source.blocksize });
-      parts = `${p.pieces.length} partitions; row groups: ${p.rowGroups - p.skippedRowGroups} of ${p.rowGroups} read (${p.skippedRowGroups} skipped by statistics)`;
+      parts = `${plural(p.pieces.length, 'partition')}; row groups: ${p.rowGroups - p.skippedRowGroups} of ${p.rowGroups} read (${p.skippedRowGroups} skipped by statistics)`;
       break;
     }
     case 'csv':
-      parts = `${csvPartitionCount(source.dataset)} partitions`;
+      parts = plural(csvPartitionCount(source.dataset), 'partition');
       break;
     case 'memory':
-      parts = `${source.tables.length} partitions`;
+      parts = plural(source.tables.length, 'partition');
       break;
   }
   const predicate = scan.predicate === null ? '' : `\n      pushed predicate: ${scan.predicate.key}`;

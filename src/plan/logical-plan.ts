@@ -14,7 +14,7 @@ import type { Expr } from './expr.js';
 export type Source =
   | { kind: 'parquet'; dataset: ParquetDataset; blocksize: number; label: string }
   | { kind: 'csv'; dataset: CsvDataset; label: string }
-  | { kind: 'memory'; tables: arrow.Table[]; label: string };
+  | { kind: 'memory'; tables: arrow.Table[]; schema: arrow.Schema; label: string };
 
 export interface ScanNode {
   kind: 'scan';
@@ -89,7 +89,7 @@ export function sourceSchema(source: Source): arrow.Schema {
     case 'csv':
       return source.dataset.schema;
     case 'memory':
-      return source.tables[0]!.schema;
+      return source.schema;
   }
 }
 

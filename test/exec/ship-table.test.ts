@@ -62,3 +62,12 @@ describe('shipTable', () => {
     expect(rows(shared)).toEqual(rows(sample()));
   });
 });
+
+describe('shipTable without columns', () => {
+  it('keeps the row count of a table with no columns', () => {
+    const schema = new arrow.Schema([]);
+    const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct([]), length: 42, nullCount: 0, children: [] }));
+    const back = unshipTable(structuredClone(shipTable(new arrow.Table(schema, [batch]), 'move').shipped));
+    expect(back.numRows).toBe(42);
+  });
+});

@@ -51,7 +51,8 @@ describe('sources and pushdown', () => {
     expect(plan).toContain('columns: [row_id, v1]');
     expect(plan).toMatch(/pushed predicate: .*lt\(col\("row_id"\),lit\(1200\)\)/);
     expect(plan).toMatch(/ge\(col\("v1"\),lit\(2\)\)/);
-    expect(plan).toMatch(/row groups: 3 of 12 read \(9 skipped by statistics\)/);
+    // DuckDB writes row groups of at least 2048 rows: 3 here, and rows < 1200 live in the first.
+    expect(plan).toMatch(/row groups: 1 of 3 read \(2 skipped by statistics\)/);
     const got = await df.filter(col('v1').ge(2)).compute();
     const want = await duckRows(await duck.connection(), `SELECT row_id, v1 FROM read_parquet(${sqlPath(files.parquet)}) WHERE row_id < 1200 AND v1 >= 2`);
     expectSameRows(got, want, { what: 'pushdown' });
@@ -61,7 +62,7 @@ describe('sources and pushdown', () => {
     const df = readCsv(files.csv, { dtypes: { id1: 'dictionary', word: 'dictionary' }, blocksize: '50kB' });
     expect(String(df.schema.fields.find((f) => f.name === 'id1')!.type)).toMatch(/Dictionary/);
     const got = await df.groupBy(['id1', 'word']).agg({ v2: ['sum', 'max'] }).compute();
-    const want = await duckRows(await duck.connection(), `SELECT id1, word, sum(v2) AS v2_sum, max(v2) AS v2_max FROM read_csv(${sqlPath(files.csv)}) GROUP BY id1, word`);
+    const want = await duckRows(await duck.connection(), `SELECT id1, word, sum(v2) AS v2_sum, max(v2) AS v2_max FROM read_csv(${sqlPath(files.csv)}, allow_quoted_nulls = false) GROUP BY id1, word`);
     expectSameRows(got, want, { what: 'dictionary keys' });
   });
 
@@ -71,8 +72,7 @@ describe('sources and pushdown', () => {
     const v = Float64Array.from({ length: n }, (_, i) => i * 0.5);
     const df = fromArrays({ k, v }, { npartitions: 4 });
     expect(df.npartitions).toBe(4);
-    const got = await df.groupBy('k', { sort: true }).agg({ v: ['sum', 'size'] as never }).compute().catch((e: unknown) => e);
-    expect(got).toBeInstanceOf(PlanError);
+    expect(() => df.groupBy('k').agg({ v: ['sum', 'size'] as never })).toThrow(PlanError);
     const sums = await df.groupBy('k', { sort: true }).sum('v').compute();
     expect([...sums.getChild('k')!]).toEqual([0, 1, 2, 3, 4, 5, 6]);
     const expected = [0, 1, 2, 3, 4, 5, 6].map((r) => Array.from({ length: n }, (_, i) => i).filter((i) => i % 7 === r).reduce((s, i) => s + i * 0.5, 0));
@@ -115,7 +115,7 @@ describe('writers', () => {
     const wantByKey = await duckRows(c, `SELECT id4::VARCHAR, count(*), sum(v2) FROM read_parquet(${sqlPath(files.parquet)}) WHERE v1 IS NOT NULL AND id4 < 3 GROUP BY id4 ORDER BY id4`);
     expect(byKey.rows.map((r) => r.map(String))).toEqual(wantByKey.rows.map((r) => r.map(String)));
     // Files inside do not repeat the partition column.
-    const inner = await duckRows(c, `SELECT * FROM read_parquet(${sqlPath(join(hive, 'id4=0', 'part-00000.parquet'))}) LIMIT 1`);
+    const inner = await duckRows(c, `SELECT * FROM read_parquet(${sqlPath(join(hive, 'id4=0', 'part-00000.parquet'))}, hive_partitioning = false) LIMIT 1`);
     expect(inner.names).toEqual(['v2', 'row_id']);
   });
 

@@ -18,7 +18,7 @@ function tableBytes(table: arrow.Table): number {
   let bytes = 0;
   const visit = (d: arrow.Data): void => {
     for (const b of [d.values, d.valueOffsets, d.nullBitmap] as (ArrayBufferView | undefined)[]) bytes += b?.byteLength ?? 0;
-    d.children.forEach(visit);
+    (d.children ?? []).forEach(visit);
   };
   for (const batch of table.batches) visit(batch.data);
   return bytes;

@@ -10,5 +10,5 @@ export function memoryScan(tables: arrow.Table[], label: string): ScanNode {
     const same = t.schema.fields.length === schema.fields.length && t.schema.fields.every((f, i) => f.name === schema.fields[i]!.name && arrow.util.compareTypes(f.type, schema.fields[i]!.type));
     if (!same) throw new PlanError('SCHEMA_MISMATCH', `${label}: partitions have different columns or types`);
   }
-  return { kind: 'scan', source: { kind: 'memory', tables, label }, columns: schema.fields.map((f) => f.name), predicate: null, schema };
+  return { kind: 'scan', source: { kind: 'memory', tables, schema, label }, columns: schema.fields.map((f) => f.name), predicate: null, schema };
 }
