@@ -17,24 +17,31 @@ const SHOWN_VALUE = 60;
 
 /**
  * Parses `bytes`, the records of one block, as `columns`. `source` says where the block sits in
- * its file: `byteOffset` of its first byte and `firstLine`, that byte's line number.
+ * its file: `byteOffset` of its first byte and `firstLine`, that byte's line number. `select`,
+ * the indexes of the columns to build (in output order), leaves the others unconverted: their
+ * values are neither checked nor copied, as DuckDB's projection pushdown does. Fields keep the
+ * types (and dictionary ids) they have in `csvArrowSchema(columns)`.
  *
  * @example
  * const batch = parseCsvBlock(bytes.subarray(b.start, b.end), columns, { file, byteOffset: b.start, firstLine: b.firstLine });
  */
 export function parseCsvBlock(
   bytes: Uint8Array, columns: readonly CsvColumn[], source: CsvSource, options: CsvOptions = {},
+  select?: readonly number[],
 ): arrow.RecordBatch {
   const dialect = csvDialect(options, source.file);
-  const schema = csvArrowSchema(columns);
+  const full = csvArrowSchema(columns);
+  const picked = select ?? columns.map((_, c) => c);
+  const schema = select === undefined ? full : new arrow.Schema(picked.map((c) => full.fields[c]!));
   if (columns.length === 0) {
     return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: 0, children: [] }));
   }
   const fields = tokenizeCsv(bytes, dialect, columns.length, source);
-  if (columns.some((col) => col.dtype === 'string' || col.dtype === 'dictionary') && !isUtf8(bytes)) {
-    checkUtf8(bytes, fields, columns, source);
+  if (picked.some((c) => columns[c]!.dtype === 'string' || columns[c]!.dtype === 'dictionary') && !isUtf8(bytes)) {
+    checkUtf8(bytes, fields, columns, picked, source);
   }
-  const children = columns.map((col, c) => {
+  const children = picked.map((c) => {
+    const col = columns[c]!;
     const fail: CsvValueFailure = (f, fix) => {
       const s = fields.starts[f]!;
       const text = fieldText(bytes, s, fields.ends[f]!, fields.flags[f]!, dialect.quote);
@@ -47,7 +54,7 @@ export function parseCsvBlock(
         `${where(bytes, fields, f, col, source)}: ${problem}; read the column with ${dtypesHint(col.name, fix)}`,
       );
     };
-    return buildCsvColumn(bytes, fields, c, col.dtype, schema.fields[c]!.type as arrow.DataType, dialect, fail);
+    return buildCsvColumn(bytes, fields, c, col.dtype, full.fields[c]!.type as arrow.DataType, dialect, fail);
   });
   const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length: fields.rows, nullCount: 0, children });
   return new arrow.RecordBatch(schema, data);
@@ -60,10 +67,12 @@ function where(bytes: Uint8Array, fields: CsvFields, f: number, col: CsvColumn, 
   return `${source.file}: line ${line}, column ${JSON.stringify(col.name)} (byte ${source.byteOffset + s})`;
 }
 
-/** Raises `CSV_ENCODING` for the first text field that is not UTF-8. */
-function checkUtf8(bytes: Uint8Array, fields: CsvFields, columns: readonly CsvColumn[], source: CsvSource): void {
+/** Raises `CSV_ENCODING` for the first text field of the `picked` columns that is not UTF-8. */
+function checkUtf8(
+  bytes: Uint8Array, fields: CsvFields, columns: readonly CsvColumn[], picked: readonly number[], source: CsvSource,
+): void {
   for (let r = 0; r < fields.rows; r++) {
-    for (let c = 0; c < columns.length; c++) {
+    for (const c of picked) {
       const col = columns[c]!;
       if (col.dtype !== 'string' && col.dtype !== 'dictionary') continue;
       const f = r * fields.ncols + c;

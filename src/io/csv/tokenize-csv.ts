@@ -173,7 +173,8 @@ export function isNullField(bytes: Uint8Array, s: number, e: number, flag: numbe
   return false;
 }
 
-const utf8 = new TextDecoder();
+// `ignoreBOM` keeps a U+FEFF that starts a field: it is text there, not a byte order mark.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** A field as a string, with doubled quotes collapsed. Invalid UTF-8 becomes U+FFFD. */
 export function fieldText(bytes: Uint8Array, s: number, e: number, flag: number, quote: number): string {
