@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { errorFromData, WorkerError } from '../errors.js';
+import { DuskError, errorFromData, WorkerError } from '../errors.js';
 import type { KernelFamily, KernelResult, KernelTask } from './kernels/index.js';
 import type { WorkerFailure, WorkerTask } from './worker.js';
 
@@ -56,9 +56,12 @@ export class CpuPool {
     } catch (cause) {
       throw new WorkerError('WORKER_FAILED', `CPU kernel '${family}' failed: ${(cause as Error).message}`, { cause });
     }
-    // The kernel itself threw: rethrow its error here, with its class and code.
+    // The kernel itself threw: a Dusk error is rethrown here with its class and code; anything
+    // else (a bug) becomes a WorkerError that keeps it as its cause.
     if (typeof result === 'object' && result !== null && 'duskWorkerError' in result) {
-      throw errorFromData((result as WorkerFailure).duskWorkerError);
+      const error = errorFromData((result as WorkerFailure).duskWorkerError);
+      if (error instanceof DuskError) throw error;
+      throw new WorkerError('KERNEL_FAILED', `CPU kernel '${family}' failed: ${error.message}`, { cause: error });
     }
     return result as KernelResult<F>;
   }

@@ -40,6 +40,20 @@ function partitions(plan: PlanNode): number {
 }
 
 /**
+ * At least `target` partitions of similar size (zero-copy slices), so that every worker has
+ * work: a Parquet file of a few large row groups would otherwise persist as a few partitions.
+ */
+function balance(tables: arrow.Table[], target: number): arrow.Table[] {
+  const rows = tables.reduce((n, t) => n + t.numRows, 0);
+  if (tables.length >= target || rows < target * 1024) return tables;
+  const per = Math.ceil(rows / target);
+  return tables.flatMap((t) => {
+    const n = Math.max(1, Math.round(t.numRows / per));
+    return Array.from({ length: n }, (_, i) => t.slice(Math.floor((t.numRows * i) / n), Math.floor((t.numRows * (i + 1)) / n)));
+  });
+}
+
+/**
  * A lazy, partitioned table. Build one with `readParquet`, `readCsv`, `fromArrow` or
  * `fromArrays`; nothing runs until `compute()`, `head()`, `count()`, `describe()`,
  * `persist()` or a writer.
@@ -116,8 +130,8 @@ export class DataFrame {
 
   /** Computes the partitions and keeps them in (shared) memory; the returned frame reads those. */
   async persist(options: ComputeOptions = {}): Promise<DataFrame> {
-    const { partitions } = await computePartitions(this.plan, options);
-    const kept = (partitions.length > 0 ? partitions : [emptyTable(this.plan.schema)]).map(shareTable);
+    const { partitions, client } = await computePartitions(this.plan, options);
+    const kept = balance(partitions.length > 0 ? partitions : [emptyTable(this.plan.schema)], client.info().workers * 2).map(shareTable);
     const frame = new DataFrame(memoryScan(kept, 'persisted'));
     frame.persisted = kept;
     return frame;
