@@ -35,8 +35,6 @@ export interface ExecContext {
   stats: ExecStats;
   /** Called as tasks finish, for progress reporting. */
   onTask?: (event: { stage: number; done: number; total: number }) => void;
-  /** Set when a task failed: the rest stop starting new work. */
-  failed?: unknown;
 }
 
 function isShipped(t: arrow.Table | ShippedTable): t is ShippedTable {
