@@ -47,3 +47,19 @@ export function numericDType(type: DataType): NumericDType | null {
       return null;
   }
 }
+
+/** A zeroed typed array of `dtype` with `n` elements. */
+export function newTypedArray(dtype: NumericDType, n: number): NumericArray {
+  switch (dtype) {
+    case 'int8': return new Int8Array(n);
+    case 'int16': return new Int16Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'int64': return new BigInt64Array(n);
+    case 'uint8': return new Uint8Array(n);
+    case 'uint16': return new Uint16Array(n);
+    case 'uint32': return new Uint32Array(n);
+    case 'uint64': return new BigUint64Array(n);
+    case 'float32': return new Float32Array(n);
+    case 'float64': return new Float64Array(n);
+  }
+}

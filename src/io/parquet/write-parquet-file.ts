@@ -9,7 +9,7 @@ import { atomicWrite } from '../atomic-write.js';
 import { hiveSegment } from './hive-path.js';
 import { errorText } from './parquet-arrow-schema.js';
 import { withParquetWasm } from './parquet-wasm.js';
-import { takeRows } from './take-rows.js';
+import { takeData } from '../../cpu/kernels/take-rows.js';
 
 export type ParquetCompression = 'snappy' | 'zstd' | 'uncompressed';
 
@@ -128,7 +128,7 @@ export function splitForHive(
     const parts = batches.flatMap((batch, b) => {
       const rows = Int32Array.from(group.rows[b]!);
       if (rows.length === 0) return [];
-      const children = keepFields.map((f) => takeRows(batch.getChild(f.name)!.data[0]!, rows));
+      const children = keepFields.map((f) => takeData([batch.getChild(f.name)!.data[0]!], { part: null, row: rows, n: rows.length }, f.type as arrow.DataType));
       return [new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(keepFields), length: rows.length, children, nullCount: 0 }))];
     });
     return { dir, values: group.values, table: new arrow.Table(schema, parts) };

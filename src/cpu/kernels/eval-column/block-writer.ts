@@ -4,27 +4,13 @@
  * so the scratch arrays of a block can be handed out again for the next one.
  */
 import * as arrow from 'apache-arrow';
-import type { NumericDType } from '../../../dtype.js';
+import { newTypedArray, type NumericDType } from '../../../dtype.js';
 import { arrowTypeOf } from '../../../plan/value-type.js';
 import { packBitsInto, type Lane } from './lane.js';
 
 type Target = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array
   | BigInt64Array | BigUint64Array;
 
-function targetArray(t: NumericDType, n: number): Target {
-  switch (t) {
-    case 'int8': return new Int8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'uint8': return new Uint8Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'uint64': return new BigUint64Array(n);
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-  }
-}
 
 function bitmapBytes(n: number): number {
   return ((n + 511) & ~511) >> 3;
@@ -44,7 +30,7 @@ export class BlockWriter {
   private nulls = 0;
 
   constructor(private readonly type: NumericDType | 'bool', private readonly n: number) {
-    this.values = type === 'bool' ? new Uint8Array(bitmapBytes(n)) : targetArray(type, n);
+    this.values = type === 'bool' ? new Uint8Array(bitmapBytes(n)) : newTypedArray(type, n);
     this.validity = new Uint8Array(bitmapBytes(n));
   }
 

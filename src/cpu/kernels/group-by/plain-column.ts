@@ -4,26 +4,11 @@
  * by the same kernels that read input columns.
  */
 import * as arrow from 'apache-arrow';
-import type { NumericArray, NumericDType } from '../../../dtype.js';
+import { newTypedArray, type NumericArray, type NumericDType } from '../../../dtype.js';
 import { arrowTypeOf } from '../../../plan/value-type.js';
 import type { PlainColumn, PlainType } from './agg-types.js';
 import type { ColumnKind } from './column-kind.js';
 
-/** A zeroed typed array of `dtype` with n elements. */
-function typedArrayOf(dtype: NumericDType, n: number): NumericArray {
-  switch (dtype) {
-    case 'int8': return new Int8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'uint8': return new Uint8Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'uint64': return new BigUint64Array(n);
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-  }
-}
 
 /**
  * The plain type a column of `kind` keeps its values in (strings of either kind as utf8).
@@ -86,7 +71,7 @@ export function bitmapBytes(n: number): number {
  */
 export function emptyPlain(type: Exclude<PlainType, 'utf8'>, n: number): PlainColumn {
   if (type === 'bool') return { type, length: n, validity: null, values: new Uint8Array(bitmapBytes(n)), offsets: null };
-  return { type, length: n, validity: null, values: typedArrayOf(type, n), offsets: null };
+  return { type, length: n, validity: null, values: newTypedArray(type, n), offsets: null };
 }
 
 /**
