@@ -8,7 +8,7 @@ export type ThriftValue = boolean | number | bigint | Uint8Array | ThriftValue[]
 export type ThriftStruct = Map<number, ThriftValue>;
 
 /** Compact protocol type ids. */
-const T = {
+export const COMPACT_TYPE = {
   BOOL_TRUE: 1,
   BOOL_FALSE: 2,
   BYTE: 3,
@@ -22,6 +22,7 @@ const T = {
   MAP: 11,
   STRUCT: 12,
 } as const;
+const T = COMPACT_TYPE;
 
 /** Thrown on bytes that are not a well-formed compact-protocol struct. */
 export class ThriftDecodeError extends Error {}

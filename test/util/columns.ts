@@ -1,6 +1,7 @@
 /** Builds Arrow vectors of every numeric dtype from plain values, with nulls, offsets and chunks. */
 import * as arrow from 'apache-arrow';
 import type { NumericDType } from '../../src/index.js';
+import { newTypedArray } from '../../src/dtype.js';
 import { arrowTypeOf } from '../../src/plan/value-type.js';
 
 export type Value = number | bigint | null;
@@ -9,25 +10,10 @@ export const ALL_DTYPES: readonly NumericDType[] = [
   'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
 ];
 
-function typedArray(dtype: NumericDType, n: number): ArrayLike<number | bigint> & { [i: number]: number | bigint } {
-  switch (dtype) {
-    case 'int8': return new Int8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'uint8': return new Uint8Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'uint64': return new BigUint64Array(n);
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-  }
-}
-
 /** One Arrow Data of `values` (null → a cleared validity bit over a zero value). */
 export function makeData(dtype: NumericDType, values: readonly Value[]): arrow.Data {
   const n = values.length;
-  const data = typedArray(dtype, n);
+  const data = newTypedArray(dtype, n) as ArrayLike<number | bigint> & { [i: number]: number | bigint };
   const bitmap = new Uint8Array(Math.ceil(n / 8));
   let nulls = 0;
   const big = dtype === 'int64' || dtype === 'uint64';

@@ -4,22 +4,10 @@
  * it keeps verbatim and re-encode only the few it changes. (`thrift-compact.ts` decodes values;
  * this module keeps positions, which a decoded tree has lost.)
  */
+import { COMPACT_TYPE } from '../thrift-compact.js';
 
-/** Compact protocol type ids. */
-export const CT = {
-  BOOL_TRUE: 1,
-  BOOL_FALSE: 2,
-  BYTE: 3,
-  I16: 4,
-  I32: 5,
-  I64: 6,
-  DOUBLE: 7,
-  BINARY: 8,
-  LIST: 9,
-  SET: 10,
-  MAP: 11,
-  STRUCT: 12,
-} as const;
+/** Compact protocol type ids (the decoder's). */
+export const CT = COMPACT_TYPE;
 
 /** Bytes that are not a well-formed compact-protocol struct. */
 export class ThriftSpanError extends Error {}
