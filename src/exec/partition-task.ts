@@ -100,19 +100,6 @@ function tableOf(names: readonly string[], vectors: readonly arrow.Vector[], row
   return new arrow.Table(schema, batches);
 }
 
-/** Rechunks every vector to the chunking of the first, when they differ (rare: after filters they agree). */
-function sameChunking(vectors: arrow.Vector[]): arrow.Vector[] {
-  if (vectors.length < 2) return vectors;
-  const lengths = vectors[0]!.data.map((d) => d.length).join(',');
-  if (vectors.every((v) => v.data.map((d) => d.length).join(',') === lengths)) return vectors;
-  return vectors.map((v) => (v.data.length === 1 ? v : new arrow.Vector([v.data.length === 0 ? arrow.makeData({ type: v.type, length: 0 }) : concatData(v)])));
-}
-
-function concatData(v: arrow.Vector): arrow.Data {
-  // makeVector over the values re-encodes one chunk; only for the rare mismatched case above.
-  return arrow.vectorFromArray(v.toArray() as unknown[], v.type).data[0]!;
-}
-
 /** Evaluates a projection: plain column references are passed through as they are. */
 export function project(table: arrow.Table, exprs: readonly { name: string; expr: Expr }[]): arrow.Table {
   const schema = new Map(table.schema.fields.map((f) => [f.name, valueTypeOf(f.type)]));
@@ -121,7 +108,8 @@ export function project(table: arrow.Table, exprs: readonly { name: string; expr
     if (inner.node.kind === 'col') return table.getChild(inner.node.name)!;
     return evalColumn(inner, table, schema);
   });
-  return tableOf(exprs.map((e) => e.name), sameChunking(vectors), table.numRows);
+  // evalColumn keeps the table's chunking, so the columns line up batch by batch.
+  return tableOf(exprs.map((e) => e.name), vectors, table.numRows);
 }
 
 /** Keeps the rows where `predicate` is true. */

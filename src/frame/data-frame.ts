@@ -24,6 +24,8 @@ import { assign, drop, rename, select } from './verbs/project.js';
 import { checkColumn } from './verbs/schema-of.js';
 import { DuskError } from '../errors.js';
 
+const PERSISTED = 'persisted';
+
 function partitions(plan: PlanNode): number {
   switch (plan.kind) {
     case 'scan': {
@@ -65,8 +67,6 @@ function balance(tables: arrow.Table[], target: number): arrow.Table[] {
  *   .compute();
  */
 export class DataFrame {
-  private persisted: arrow.Table[] | null = null;
-
   /** @internal Use the sources (readParquet, readCsv, fromArrow, fromArrays). */
   constructor(readonly plan: PlanNode) {}
 
@@ -132,17 +132,13 @@ export class DataFrame {
   async persist(options: ComputeOptions = {}): Promise<DataFrame> {
     const { partitions, client } = await computePartitions(this.plan, options);
     const kept = balance(partitions.length > 0 ? partitions : [emptyTable(this.plan.schema)], client.info().workers * 2).map(shareTable);
-    const frame = new DataFrame(memoryScan(kept, 'persisted'));
-    frame.persisted = kept;
-    return frame;
+    return new DataFrame(memoryScan(kept, PERSISTED));
   }
 
   /** Frees what `persist()` kept; this frame can no longer be computed. */
   async unpersist(): Promise<void> {
-    if (this.persisted !== null && this.plan.kind === 'scan' && this.plan.source.kind === 'memory') {
-      this.plan.source.tables.length = 0;
-      this.persisted = null;
-    }
+    const plan = this.plan;
+    if (plan.kind === 'scan' && plan.source.kind === 'memory' && plan.source.label === PERSISTED) plan.source.tables.length = 0;
   }
 
   /** Runs the plan and returns the whole result as one Arrow table. */
