@@ -5,6 +5,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { downloadTable } from '../../src/gpu/download-table.js';
 import { uploadTable, type GpuTableColumn } from '../../src/gpu/upload-table.js';
 import { useClient } from '../util/gpu.js';
 import { Random, testSeed } from '../util/random.js';
@@ -95,6 +96,9 @@ describe('uploadTable', () => {
           expect(word.valid[i]).toBe(true);
           expect(dictionary[at(word.words, i, 1)]).toBe(r.word);
         });
+        const back = await downloadTable(t.client.gpu!, resident);
+        expect(back.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
+        expect(back.toArray().map((r) => r.toJSON() as unknown)).toEqual(rows);
         t.countGpuCheck();
       } finally {
         resident.release();
