@@ -12,7 +12,7 @@ import { expandPaths } from '../expand-paths.js';
 import { decodeParquetFooter, type ParquetFooter } from '../parquet-footer.js';
 import { readFooterBytesSync } from './footer-bytes.js';
 import { parseHivePath } from './hive-path.js';
-import { arrowSchemaOfFooter, hiveFields, sameType, typeName } from './parquet-arrow-schema.js';
+import { arrowSchemaOfFooter, dictionaryStringColumns, hiveFields, sameType, typeName, withDictionaryStrings } from './parquet-arrow-schema.js';
 import { ParquetRowGroupStats } from './parquet-row-group-stats.js';
 import { footerLayout } from './subset-parquet-file.js';
 
@@ -39,6 +39,8 @@ export interface ParquetDataset {
   fileRowGroups: ParquetRowGroupInfo[][];
   /** Hive partition columns found in the paths (`k=v` directories), value per file; [] when none. */
   hive: { name: string; values: (string | null)[] }[];
+  /** String columns read as Dictionary<Int32, Utf8> (dictionary-encoded in the first file). */
+  dictionaryColumns: string[];
 }
 
 /** Statistics are offered for the types predicates compare as values (not dates, decimals...). */
@@ -113,16 +115,23 @@ function hiveColumns(files: string[], fileColumns: Set<string>): ParquetDataset[
 export function openParquetDataset(pathOrGlob: string | readonly string[]): ParquetDataset {
   const files = expandPaths(pathOrGlob, '.parquet', 'Parquet');
   let first: { file: string; schema: arrow.Schema } | null = null;
+  let dictionaryColumns: string[] = [];
   const fileRowGroups: ParquetRowGroupInfo[][] = [];
   for (const file of files) {
     const bytes = readFooterBytesSync(file);
     const footer = decodeParquetFooter(bytes, file);
     const schema = arrowSchemaOfFooter(bytes, file, 'PARQUET_FOOTER');
-    if (first === null) first = { file, schema };
-    else checkSameSchema(first, file, schema);
+    if (first === null) {
+      first = { file, schema };
+      dictionaryColumns = dictionaryStringColumns(schema, footerLayout(bytes, file));
+    } else {
+      checkSameSchema(first, file, schema);
+    }
     fileRowGroups.push(rowGroupInfos(footer, bytes, schema));
   }
-  const fileSchema = first!.schema;
+  // Every file's pieces are read with the first file's choice (arrow-rs builds a dictionary from
+  // plain pages too), so all partitions have one schema.
+  const fileSchema = withDictionaryStrings(first!.schema, dictionaryColumns);
   const hive = hiveColumns(files, new Set(fileSchema.fields.map((f) => f.name)));
   for (const h of hive) {
     h.values.forEach((value, i) => {
@@ -135,5 +144,5 @@ export function openParquetDataset(pathOrGlob: string | readonly string[]): Parq
     [...fileSchema.fields, ...hiveFields(fileSchema, hive.map((h) => h.name))],
     fileSchema.metadata,
   );
-  return { files, schema, fileRowGroups, hive };
+  return { files, schema, fileRowGroups, hive, dictionaryColumns };
 }

@@ -23,6 +23,8 @@ export interface ParquetPiece {
   rows: number;
   /** Hive partition values of `file`. */
   hive?: Record<string, string | null>;
+  /** String columns to read as Dictionary<Int32, Utf8> (the dataset's `dictionaryColumns`). */
+  dictionaryColumns?: string[];
 }
 
 export interface PlanParquetOptions {
@@ -83,6 +85,7 @@ export function planParquetPieces(ds: ParquetDataset, options: PlanParquetOption
       ...(offset === undefined ? {} : { offset, limit }),
       rows,
       ...(hive === undefined ? {} : { hive: { ...hive } }),
+      ...(ds.dictionaryColumns.length === 0 ? {} : { dictionaryColumns: [...ds.dictionaryColumns] }),
     });
     let pending: { groups: number[]; rows: number; bytes: number } | null = null;
     const flush = (): void => {

@@ -8,7 +8,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import * as arrow from 'apache-arrow';
 import { IoError } from '../../errors.js';
 import { openError, readFooterBytes, readFully } from './footer-bytes.js';
-import { arrowSchemaOfFooter, encodeArrowSchema, errorText, hiveFields } from './parquet-arrow-schema.js';
+import { arrowSchemaOfFooter, encodeArrowSchema, errorText, hiveFields, withDictionaryStrings } from './parquet-arrow-schema.js';
 import type { ParquetPiece } from './plan-parquet-pieces.js';
 import { withParquetWasm } from './parquet-wasm.js';
 import { footerLayout, subsetFooter, type FileRange } from './subset-parquet-file.js';
@@ -57,6 +57,8 @@ interface PreparedPiece {
   fileSchema: arrow.Schema;
   subset: Uint8Array | null;
   rows: number;
+  /** Rows of each of the piece's row groups. */
+  groupRows: number[];
 }
 
 type Fail = (problem: string, cause?: unknown) => never;
@@ -77,9 +79,10 @@ async function preparePiece(handle: FileHandle, piece: ParquetPiece, columns: re
   }
   const inGroups = piece.rowGroups.reduce((n, g) => n + layout.rowGroups[g]!.numRows, 0);
   const rows = Math.max(0, Math.min(inGroups - (piece.offset ?? 0), piece.limit ?? Infinity));
-  const fileSchema = arrowSchemaOfFooter(footer, file, 'PARQUET_READ');
+  const fileSchema = withDictionaryStrings(arrowSchemaOfFooter(footer, file, 'PARQUET_READ'), piece.dictionaryColumns ?? []);
   const keep = layout.topLevel.filter((t) => columns.includes(t.name) && !hiveNames.includes(t.name));
-  if (keep.length === 0) return { fileSchema, subset: null, rows };
+  const groupRows = piece.rowGroups.map((g) => layout.rowGroups[g]!.numRows);
+  if (keep.length === 0) return { fileSchema, subset: null, rows, groupRows };
 
   const bodyEnd = size - 8 - footer.length;
   for (const g of piece.rowGroups) {
@@ -92,28 +95,47 @@ async function preparePiece(handle: FileHandle, piece: ParquetPiece, columns: re
       }
     }
   }
-  // The subset's ARROW:schema must list exactly its columns, or arrow-rs rejects it.
+  // The subset's ARROW:schema must list exactly its columns, or arrow-rs rejects it. It is also
+  // how arrow-rs is told to decode dictionary strings as dictionaries, so it is written for a
+  // file that had none when some kept column is one.
   const keptNames = new Set(keep.map((t) => t.name));
-  const hasArrowSchema = layout.keyValues.some((kv) => kv.key === 'ARROW:schema');
+  const hasArrowSchema = layout.keyValues.some((kv) => kv.key === 'ARROW:schema') ||
+    (piece.dictionaryColumns ?? []).some((c) => keptNames.has(c));
   const arrowSchema = hasArrowSchema ? encodeArrowSchema(fileSchema.fields.filter((f) => keptNames.has(f.name))) : null;
   const plan = subsetFooter(footer, layout, keep, piece.rowGroups, arrowSchema);
-  return { fileSchema, subset: await readSubset(handle, plan.ranges, plan.footer), rows };
+  return { fileSchema, subset: await readSubset(handle, plan.ranges, plan.footer), rows, groupRows };
 }
 
-function decodeSubset(subset: Uint8Array, piece: ParquetPiece, rows: number, fail: Fail): arrow.Table {
-  const options = {
-    rowGroups: piece.rowGroups.map((_, i) => i), // the subset holds just these, renumbered
-    batchSize: Math.max(1, rows),
-    ...(piece.offset === undefined ? {} : { offset: piece.offset }),
-    ...(piece.limit === undefined ? {} : { limit: piece.limit }),
-  };
-  let ipc: Uint8Array;
+/**
+ * Decodes the subset one row group at a time, each into one batch: a row group's dictionary
+ * pages then become one Arrow dictionary, where a batch spanning row groups would make arrow-rs
+ * merge their dictionaries (several times slower than decoding the strings plainly).
+ */
+function decodeSubset(subset: Uint8Array, piece: ParquetPiece, rows: number, groupRows: readonly number[], fail: Fail): arrow.Table {
+  const batches: arrow.RecordBatch[] = [];
+  let schema: arrow.Schema | null = null;
   try {
-    ipc = withParquetWasm((pw) => pw.readParquet(subset, options).intoIPCStream());
+    withParquetWasm((pw) => {
+      // offset and limit count rows across the piece's row groups: those pieces (a split row
+      // group, or a head) are decoded in one call.
+      const calls = piece.offset === undefined && piece.limit === undefined
+        ? groupRows.map((n, i) => ({ rowGroups: [i], batchSize: Math.max(1, n) }))
+        : [{
+          rowGroups: groupRows.map((_, i) => i),
+          batchSize: Math.max(1, rows),
+          ...(piece.offset === undefined ? {} : { offset: piece.offset }),
+          ...(piece.limit === undefined ? {} : { limit: piece.limit }),
+        }];
+      for (const options of calls) {
+        const table = arrow.tableFromIPC(pw.readParquet(subset, options).intoIPCStream());
+        schema ??= table.schema;
+        batches.push(...table.batches);
+      }
+    });
   } catch (cause) {
     return fail(`corrupt data: ${errorText(cause)}`, cause);
   }
-  const table = arrow.tableFromIPC(ipc);
+  const table = schema === null ? new arrow.Table() : new arrow.Table(schema, batches);
   if (table.numRows !== rows) fail(`decoded ${table.numRows} rows where the footer promises ${rows}`);
   return table;
 }
@@ -149,8 +171,8 @@ export async function readParquetPiece(piece: ParquetPiece, columns: readonly st
   } finally {
     await handle.close();
   }
-  const { fileSchema, subset, rows } = prepared;
-  const decoded = subset === null ? null : decodeSubset(subset, piece, rows, fail);
+  const { fileSchema, subset, rows, groupRows } = prepared;
+  const decoded = subset === null ? null : decodeSubset(subset, piece, rows, groupRows, fail);
 
   const hive = piece.hive ?? {};
   const hiveTypes = new Map(hiveFields(fileSchema, Object.keys(hive)).map((f) => [f.name, f]));

@@ -30,6 +30,8 @@ interface ChunkLayout {
   /** Byte range of the chunk's pages in the file (dictionary page first, if any). */
   start: number;
   length: number;
+  /** Whether the chunk starts with a dictionary page (its writer dictionary-encoded it). */
+  dictionary: boolean;
 }
 
 /** What `footerLayout` finds in a footer: enough to plan a subset and to write its footer. */
@@ -118,8 +120,9 @@ export function footerLayout(bytes: Uint8Array, file: string): FooterLayout {
         const dict = int(bytes, field(meta, 11));
         const length = int(bytes, field(meta, 7)) ?? corrupt(file, `row group ${g}: a column chunk has no size`);
         // As arrow-rs reads it: from the dictionary page when there is one (0 means none).
-        const start = dict !== null && dict > 0n && dict < data ? dict : data;
-        return { span: cc, fields: ccFields, meta, start: Number(start), length: Number(length) };
+        const dictionary = dict !== null && dict > 0n && dict < data;
+        const start = dictionary ? dict : data;
+        return { span: cc, fields: ccFields, meta, start: Number(start), length: Number(length), dictionary };
       });
       if (chunks.length !== leaf) corrupt(file, `row group ${g} has ${chunks.length} column chunks for ${leaf} columns`);
       return { numRows: Number(int(bytes, field(rgFields, 3)) ?? 0n), fields: rgFields, chunks };
@@ -145,8 +148,9 @@ function copyStruct(w: CompactWriter, bytes: Uint8Array, fields: SpanField[], ed
 /**
  * The footer of the subset file holding row groups `rowGroups` (renumbered 0, 1, ... in that
  * order) and the top-level columns `keep` of the file described by `layout`, and the byte ranges
- * of the original file that make up its data (after the leading `PAR1`). `arrowSchema` replaces
- * the `ARROW:schema` entry (base64), or drops it when null.
+ * of the original file that make up its data (after the leading `PAR1`). `arrowSchema` becomes
+ * the `ARROW:schema` entry (base64; added when the file has none), or the entry is dropped when
+ * it is null.
  *
  * @example
  * const { footer, ranges } = subsetFooter(bytes, layout, [layout.topLevel[0]!], [2], null);
@@ -162,7 +166,13 @@ export function subsetFooter(
   const ranges: FileRange[] = [];
   let at = 4; // after the leading PAR1
   const w = new CompactWriter().beginStruct();
+  let wroteKeyValues = false;
   for (const f of layout.fields) {
+    // A footer without key-value metadata gets one when there is an ARROW:schema to write.
+    if (f.id > 5 && !wroteKeyValues && arrowSchema !== null) {
+      writeKeyValues(w, bytes, layout, arrowSchema);
+      wroteKeyValues = true;
+    }
     switch (f.id) {
       case 2: {
         const elements = keep.reduce((n, c) => n + c.elemEnd - c.elemStart, 0);
@@ -197,17 +207,10 @@ export function subsetFooter(
         }
         break;
       }
-      case 5: {
-        const kept = layout.keyValues.filter((kv) => kv.key !== 'ARROW:schema');
-        const replace = arrowSchema !== null && kept.length < layout.keyValues.length;
-        w.field(5, CT.LIST).listHeader(kept.length + (replace ? 1 : 0), CT.STRUCT);
-        for (const kv of kept) w.raw(bytes.subarray(kv.span.start, kv.span.end));
-        if (replace) {
-          w.beginStruct().field(1, CT.BINARY).binary(new TextEncoder().encode('ARROW:schema'));
-          w.field(2, CT.BINARY).binary(new TextEncoder().encode(arrowSchema)).endStruct();
-        }
+      case 5:
+        writeKeyValues(w, bytes, layout, arrowSchema);
+        wroteKeyValues = true;
         break;
-      }
       case 7: {
         const orders = layout.columnOrders ?? [];
         const kept = leaves.filter((l) => l < orders.length);
@@ -219,7 +222,19 @@ export function subsetFooter(
         w.copyField(bytes, f);
     }
   }
+  if (!wroteKeyValues && arrowSchema !== null) writeKeyValues(w, bytes, layout, arrowSchema);
   return { footer: w.endStruct().bytes(), ranges };
+}
+
+/** The key-value metadata (field 5): the file's entries with `ARROW:schema` set to `arrowSchema` (or dropped when null). */
+function writeKeyValues(w: CompactWriter, bytes: Uint8Array, layout: FooterLayout, arrowSchema: string | null): void {
+  const kept = layout.keyValues.filter((kv) => kv.key !== 'ARROW:schema');
+  w.field(5, CT.LIST).listHeader(kept.length + (arrowSchema !== null ? 1 : 0), CT.STRUCT);
+  for (const kv of kept) w.raw(bytes.subarray(kv.span.start, kv.span.end));
+  if (arrowSchema !== null) {
+    w.beginStruct().field(1, CT.BINARY).binary(new TextEncoder().encode('ARROW:schema'));
+    w.field(2, CT.BINARY).binary(new TextEncoder().encode(arrowSchema)).endStruct();
+  }
 }
 
 /** Writes one ColumnChunk moved to `at` in the subset file; returns where the next one goes. */

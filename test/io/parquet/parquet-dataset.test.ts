@@ -48,8 +48,10 @@ describe('openParquetDataset', () => {
     expect(ds.hive).toEqual([]);
     expect(ds.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual([
       'v: Int32', 'i8: Int8', 'i16: Int16', 'i32: Int32', 'i64: Int64', 'u8: Uint8', 'u16: Uint16', 'u32: Uint32',
-      'u64: Uint64', 'f32: Float32', 'f64: Float64', 'b: Bool', 's: Utf8', 'low: Utf8',
+      'u64: Uint64', 'f32: Float32', 'f64: Float64', 'b: Bool', 's: Utf8', 'low: Dictionary<Int32, Utf8>',
     ]);
+    // DuckDB dictionary-encodes the low-cardinality strings, not the mostly unique ones.
+    expect(ds.dictionaryColumns).toEqual(['low']);
     const meta = await duckRows(
       await duck.connection(),
       `SELECT row_group_id, any_value(row_group_num_rows), any_value(row_group_bytes), sum(total_uncompressed_size)

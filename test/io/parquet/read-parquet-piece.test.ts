@@ -145,6 +145,31 @@ describe('readParquetPiece', () => {
     expect(tableRows(table)).toEqual([['p', 'x'], ['q', 'y'], ['q', null], [null, 'x']]);
   });
 
+  it('reads dictionary-encoded strings as dictionaries in every file, also where a later file has plain pages', async () => {
+    const sub = join(dir, 'mixed');
+    mkdirSync(sub, { recursive: true });
+    const c = await duck.connection();
+    const select = (from: number) => `SELECT i::INTEGER AS n, CASE WHEN i % 7 = 0 THEN NULL ELSE 'k' || (i % 13)::VARCHAR END AS s
+      FROM range(${from}, ${from} + 3000) t(i)`;
+    // DuckDB dictionary-encodes the first file; the second is written with dictionaries off.
+    await c.run(`COPY (${select(0)}) TO ${sqlPath(join(sub, 'a.parquet'))} (FORMAT parquet)`);
+    const plain = await duckRows(c, select(3000));
+    const pw = await import('parquet-wasm');
+    const second = new arrow.Table({
+      n: arrow.vectorFromArray(plain.map((r) => r[0] as number), new arrow.Int32()),
+      s: arrow.vectorFromArray(plain.map((r) => r[1] as string | null), new arrow.Utf8()),
+    });
+    const props = new pw.WriterPropertiesBuilder().setDictionaryEnabled(false).build();
+    writeFileSync(join(sub, 'b.parquet'), pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(second, 'stream')), props));
+    const ds = openParquetDataset(sub);
+    expect(ds.dictionaryColumns).toEqual(['s']);
+    const { pieces } = planParquetPieces(ds, { columns: ['s', 'n'], predicate: null, blocksize: 1e9 });
+    const tables = await readAll(pieces, ['s', 'n']);
+    for (const t of tables) expect(arrow.util.compareSchemas(t.schema, tables[0]!.schema)).toBe(true);
+    expect(String(tables[1]!.getChild('s')!.type)).toBe('Dictionary<Int32, Utf8>');
+    expectSameRows(tableRows(concatTables(tables, tables[0]!.schema)), await duckRows(c, `SELECT s, n FROM (${select(0)} UNION ALL ${select(3000)})`), 'mixed');
+  });
+
   it('works in a worker thread, errors included', async () => {
     const work = join(dir, 'worker');
     mkdirSync(work);

@@ -58,7 +58,10 @@ describe('writeParquetFile', () => {
       expect(codecs).toEqual([[compression.toUpperCase()]]);
       expectSameRows(await duckRows(c, `SELECT * FROM ${sqlPath(file)}`), tableRows(table), `DuckDB ${compression}`);
       const ds = openParquetDataset(file);
-      expect(ds.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
+      // Strings the writer dictionary-encoded (all of these: few distinct values) come back as dictionaries.
+      expect(ds.schema.fields.map((f) => String(f.type))).toEqual(
+        table.schema.fields.map((f) => (f.name === 's' ? 'Dictionary<Int32, Utf8>' : String(f.type))),
+      );
       const columns = ds.schema.fields.map((f) => f.name);
       const { pieces } = planParquetPieces(ds, { columns, predicate: null, blocksize: 1e9 });
       const back = await Promise.all(pieces.map((p) => readParquetPiece(p, columns)));
