@@ -125,8 +125,13 @@ function head(table: arrow.Table, n: number): arrow.Table {
 /** Runs a task where it is (worker or main thread); `ship` says whether results cross threads. */
 export async function runPartitionTask(task: PartitionTask, ship: boolean): Promise<{ output: TaskOutput; transfer: ArrayBuffer[] }> {
   let table = await read(task.read);
-  if (task.predicate !== null) table = filter(table, reviveExpr(task.predicate as ExprData));
-  table = selectColumns(table, task.columns);
+  if (task.predicate !== null && table.numRows > 0) {
+    // The mask needs the predicate's columns; the gather only the ones the scan outputs.
+    const mask = evalColumn(reviveExpr(task.predicate as ExprData), table);
+    table = filterTable(selectColumns(table, task.columns), mask);
+  } else {
+    table = selectColumns(table, task.columns);
+  }
   for (const op of task.ops) {
     switch (op.kind) {
       case 'filter':

@@ -252,6 +252,17 @@ describe('evalColumn edge cases', () => {
   ];
   for (const [name, expr] of cases) it(name, () => void check(expr, t));
 
+  it('every comparison of a column with a constant on either side, NaN, -0 and Infinity included', () => {
+    for (const op of ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) {
+      for (const value of [Number.NaN, -0, 0.5, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 7]) {
+        check(col('x')[op](value), t);
+        check(lit(value)[op](col('x')), t);
+        check(col('n')[op](value), t);
+        check(lit(value)[op](col('n')), t);
+      }
+    }
+  });
+
   it('keeps the batches of a many-batch table and passes a plain column through', () => {
     const n = 100_000;
     const a = makeVector('float64', Array.from({ length: n }, (_, i) => (i % 13 === 0 ? null : i / 7)), { chunks: [40_000, 0, 60_000] });

@@ -67,6 +67,19 @@ const QUERIES: Query[] = [
     rel: 1e-9,
   },
   { name: 'whole-frame agg of nothing', dusk: (df) => df.filter(col('v1').lt(0)).agg({ v3: ['sum', 'count', 'std'] }), sql: 'SELECT sum(v3) AS v3_sum, count(v3) AS v3_count, stddev_samp(v3) AS v3_std FROM {t} WHERE v1 < 0' },
+  {
+    // The filter is fused into the aggregate as a mask (no rows are gathered), from the scan's predicate and from an op after assign.
+    name: 'filter then whole-frame agg',
+    dusk: (df) => df.filter(col('v3').lt(50).and(col('v1').gt(2))).agg({ v3: ['sum', 'mean', 'std', 'min'], v2: ['sum', 'count'], word: ['nunique', 'max'] }),
+    sql: 'SELECT sum(v3) AS v3_sum, avg(v3) AS v3_mean, stddev_samp(v3) AS v3_std, min(v3) AS v3_min, sum(v2) AS v2_sum, count(v2) AS v2_count, count(DISTINCT word) AS word_nunique, max(word) AS word_max FROM {t} WHERE v3 < 50 AND v1 > 2',
+    rel: 1e-9,
+  },
+  {
+    name: 'assign, filter, whole-frame agg',
+    dusk: (df) => df.assign({ w: col('v3').mul(2) }).filter(col('w').gt(30).or(col('flag').isNull())).agg({ w: ['sum', 'count'], v1: 'count' }),
+    sql: 'SELECT sum(v3 * 2) AS w_sum, count(v3 * 2) AS w_count, count(v1) AS v1 FROM {t} WHERE v3 * 2 > 30 OR flag IS NULL',
+    rel: 1e-12,
+  },
   { name: 'valueCounts', dusk: (df) => df.valueCounts('id1'), sql: 'SELECT id1, count(*) AS count FROM {t} GROUP BY id1 ORDER BY count DESC, id1 ASC NULLS LAST', ordered: true },
   {
     name: 'NaN and Infinity in sum, mean, min, max',

@@ -20,6 +20,15 @@ const TWO32 = 4294967296;
  * has none.
  */
 function compareDoubles(op: CmpOp, x: Float64Array, sx: number, y: Float64Array, sy: number, out: Uint8Array, n: number): void {
+  // A column against a constant (the usual predicate) gets loops without the stride arithmetic.
+  if (sx === 0 && sy === 1) {
+    compareDoubles(FLIPPED[op], y, sy, x, sx, out, n);
+    return;
+  }
+  if (sx === 1 && sy === 0 && y[0] === y[0]) {
+    compareToNumber(op, x, y[0]!, out, n);
+    return;
+  }
   switch (op) {
     case 'eq':
       for (let i = 0; i < n; i++) {
@@ -60,6 +69,36 @@ function compareDoubles(op: CmpOp, x: Float64Array, sx: number, y: Float64Array,
       for (let i = 0; i < n; i++) {
         const a = x[i * sx]!;
         const b = y[i * sy]!;
+        out[i] = +(a >= b) | +(a !== a);
+      }
+      break;
+  }
+}
+
+/** `x[i] op b` for a b that is not NaN: NaN in x is above b, so only gt, ge and ne hold for it. */
+function compareToNumber(op: CmpOp, x: Float64Array, b: number, out: Uint8Array, n: number): void {
+  switch (op) {
+    case 'eq':
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! === b);
+      break;
+    case 'ne':
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! !== b);
+      break;
+    case 'lt':
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! < b);
+      break;
+    case 'le':
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! <= b);
+      break;
+    case 'gt':
+      for (let i = 0; i < n; i++) {
+        const a = x[i]!;
+        out[i] = +(a > b) | +(a !== a);
+      }
+      break;
+    case 'ge':
+      for (let i = 0; i < n; i++) {
+        const a = x[i]!;
         out[i] = +(a >= b) | +(a !== a);
       }
       break;
