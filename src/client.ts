@@ -37,6 +37,8 @@ export interface ClientStats {
   bytesSpilled: number;
   /** Highest resident set size of the process seen when a task finished, in bytes. */
   peakMemory: number;
+  /** Partitions planned for the GPU that ran on the CPU after all, each with the GPU's reason (the latest 100). */
+  gpuFallbacks: string[];
 }
 
 /** What `client.info()` reports. */
@@ -73,7 +75,7 @@ const SCHEDULERS: readonly SchedulerMode[] = ['auto', 'gpu', 'cpu', 'sync'];
  */
 export class Client {
   private closed = false;
-  private readonly execStats: ExecStats = { tasks: { gpu: 0, cpu: 0, sync: 0 }, peakMemory: 0 };
+  private readonly execStats: ExecStats = { tasks: { gpu: 0, cpu: 0, sync: 0 }, peakMemory: 0, gpuFallbacks: [] };
 
   private constructor(
     private readonly gpuContext: GpuContext | null,
@@ -143,7 +145,7 @@ export class Client {
   stats(): ClientStats {
     // Nothing spills yet (the memory manager is the scheduler's); peak memory is the process's
     // resident set, sampled as tasks finish.
-    return { tasks: { ...this.execStats.tasks }, bytesSpilled: 0, peakMemory: this.execStats.peakMemory };
+    return { tasks: { ...this.execStats.tasks }, bytesSpilled: 0, peakMemory: this.execStats.peakMemory, gpuFallbacks: [...this.execStats.gpuFallbacks] };
   }
 
   get gpu(): GpuContext | null {

@@ -18,6 +18,8 @@ export type TaskDevice = 'cpu' | 'sync' | 'gpu';
 export interface ExecStats {
   tasks: { gpu: number; cpu: number; sync: number };
   peakMemory: number;
+  /** Partitions planned for the GPU that its kernels sent back to the CPU, with why (the latest 100). */
+  gpuFallbacks: string[];
 }
 
 /** Samples the process's resident set as a task finishes. */

@@ -18,6 +18,7 @@ import type { Stage, StageEnd } from '../plan/stage.js';
 import { reduceColumn } from '../reduce/reduce-column.js';
 import type { ReduceOp } from '../reduce/reduce-partial.js';
 import { runAll, runMerge, runPartition, type ExecContext } from './executor.js';
+import { gpuPartial } from './gpu-aggregate.js';
 import type { ShippablePartial } from './merge-task.js';
 import type { PartitionTask, ReadSpec, TaskEnd, TaskOutput } from './partition-task.js';
 import { shareTable } from './ship-table.js';
@@ -146,7 +147,7 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
       return outs;
     }
     case 'aggregate':
-      return [end.device === 'gpu'
+      return [end.device === 'gpu' && end.gpuPlan === undefined
         ? await aggregateOnGpu(stage, end, reads, scan, ctx, operator, inputColumns, report)
         : await aggregateOnCpu(stage, end, reads, scan, ctx, operator, inputColumns, report)];
   }
@@ -172,20 +173,40 @@ async function aggregateOnCpu(
   inputColumns: string[], report: () => void,
 ): Promise<arrow.Table> {
   const aggs = requests(end);
-  const names = end.aggs.map((a) => a.name);
   const partialEnd: TaskEnd = { kind: 'partial', keys: end.keys, aggs, split: 1 };
-  let partials: ShippablePartial[] = [];
   if (reads.length === 0) {
     // No partitions at all: an empty partition still gives df.agg its one row.
     reads = [{ kind: 'table', table: emptyTable(stage.input.kind === 'scan' ? stage.input.scan.schema : stage.input.stage.schema) }];
   }
-  const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
+  const cpuPartial = async (i: number): Promise<ShippablePartial[]> => {
     const out = await runPartition(task(reads[i]!, scan, stage, partialEnd, inputColumns), ctx, operator, i);
-    report();
     if (out.kind !== 'partial') throw new Error('expected a partial aggregate');
     return out.partials;
+  };
+  const gpuPlan = end.device === 'gpu' ? end.gpuPlan : undefined;
+  const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
+    let parts: ShippablePartial[];
+    if (gpuPlan !== undefined) {
+      const r = await gpuPartial(gpuPlan, reads[i]!, ctx, operator, i);
+      // The GPU said this partition needs the CPU (explain() cannot know it ahead: it depends on the values).
+      parts = 'partial' in r ? [r.partial] : await cpuPartial(i);
+      if ('unsupported' in r) {
+        ctx.stats.gpuFallbacks.push(`${operator}, partition ${i}: ${r.unsupported}`);
+        if (ctx.stats.gpuFallbacks.length > 100) ctx.stats.gpuFallbacks.shift();
+      }
+    } else {
+      parts = await cpuPartial(i);
+    }
+    report();
+    return parts;
   });
-  partials = outs.flat();
+  return combinePartials(stage, end, outs.flat(), ctx, operator);
+}
+
+/** Merges partition partials (tree of FAN_IN, or split by key hash when groups are many) and finalizes. */
+async function combinePartials(stage: Stage, end: AggregateEnd, partials: ShippablePartial[], ctx: ExecContext, operator: string): Promise<arrow.Table> {
+  const aggs = requests(end);
+  const names = end.aggs.map((a) => a.name);
   let result: arrow.Table;
   const largest = Math.max(...partials.map((p) => p.groups));
   if (partials.length > 1 && largest >= SPLIT_GROUPS && end.keys.length > 0) {

@@ -2,11 +2,16 @@
  * The optimizer's second stage, lower: turns the simplified logical plan into stages of
  * per-partition tasks (src/plan/stage.ts). Filters, projections and heads become operators of
  * the open stage; an aggregation closes it (partials per partition → tree combine → finalize)
- * and picks its device: whole-frame reductions of numeric columns go to the GPU's reduce
- * kernels when the client places work there; everything else runs on the CPU workers.
+ * and picks its device when the client places work on the GPU: grouped aggregations go to the
+ * GPU hash groupby with the stage's filters and projections fused into one expression kernel
+ * (gpu-aggregate-plan.ts), whole-frame reductions of numeric columns to the GPU's reduce
+ * kernels; what the GPU cannot run stays on the CPU workers, and `why` says so.
  */
+import * as arrow from 'apache-arrow';
 import type { AggFn } from '../cpu/kernels/group-by.js';
-import type { AggregateNode, PlanNode } from './logical-plan.js';
+import { exprColumns } from './expr-columns.js';
+import { gpuAggregatePlan, type GpuAggregatePlan } from './gpu-aggregate-plan.js';
+import { sourceSchema, type AggregateNode, type PlanNode } from './logical-plan.js';
 import type { Stage } from './stage.js';
 import { isNumeric, valueTypeOf } from './value-type.js';
 
@@ -18,9 +23,26 @@ export interface LowerOptions {
 /** Aggregates the GPU reduce kernels compute. */
 const GPU_REDUCE_FNS: ReadonlySet<AggFn> = new Set<AggFn>(['count', 'sum', 'mean', 'min', 'max', 'var', 'std']);
 
-function aggregateDevice(node: AggregateNode, options: LowerOptions): { device: 'cpu' | 'gpu'; why: string } {
+/** The columns a stage's partitions have when read: a scan's outputs and predicate columns, or the previous stage's output. */
+function stageInputSchema(stage: Stage): arrow.Schema {
+  if (stage.input.kind === 'stage') return stage.input.stage.schema;
+  const scan = stage.input.scan;
+  const needed = new Set(scan.columns);
+  if (scan.predicate !== null) exprColumns(scan.predicate, needed);
+  return new arrow.Schema(sourceSchema(scan.source).fields.filter((f) => needed.has(f.name)));
+}
+
+type Placement = { device: 'cpu' | 'gpu'; why: string; gpuPlan?: GpuAggregatePlan };
+
+function aggregateDevice(node: AggregateNode, stage: Stage, options: LowerOptions): Placement {
   if (!options.gpuReductions.use) return { device: 'cpu', why: options.gpuReductions.why };
-  if (node.keys.length > 0) return { device: 'cpu', why: 'grouped aggregation runs on the CPU workers (GPU hash groupby: not yet)' };
+  if (node.keys.length > 0) {
+    const scanPredicate = stage.input.kind === 'scan' ? stage.input.scan.predicate : null;
+    const decision = gpuAggregatePlan(stageInputSchema(stage), scanPredicate, stage.ops, node.keys, node.aggs);
+    if (!decision.ok) return { device: 'cpu', why: `GPU hash groupby cannot run this: ${decision.why}` };
+    const fused = stage.ops.length > 0 || scanPredicate !== null ? ', filters and expressions fused on the device' : '';
+    return { device: 'gpu', why: `GPU hash groupby (one upload per partition${fused})`, gpuPlan: decision.plan };
+  }
   const fields = new Map(node.input.schema.fields.map((f) => [f.name, f.type]));
   for (const a of node.aggs) {
     if (!GPU_REDUCE_FNS.has(a.fn)) return { device: 'cpu', why: `${a.fn} has no GPU kernel` };
@@ -51,8 +73,10 @@ export function lower(plan: PlanNode, options: LowerOptions): Stage {
     }
     case 'aggregate': {
       const s = open(lower(plan.input, options));
-      const { device, why } = aggregateDevice(plan, options);
-      return { ...s, end: { kind: 'aggregate', keys: plan.keys, aggs: plan.aggs, orderBy: plan.orderBy, device, why }, schema: plan.schema };
+      const { device, why, gpuPlan } = aggregateDevice(plan, s, options);
+      const end: Stage['end'] = { kind: 'aggregate', keys: plan.keys, aggs: plan.aggs, orderBy: plan.orderBy, device, why };
+      if (gpuPlan !== undefined) end.gpuPlan = gpuPlan;
+      return { ...s, end, schema: plan.schema };
     }
   }
 }

@@ -6,6 +6,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { Expr } from './expr.js';
+import type { GpuAggregatePlan } from './gpu-aggregate-plan.js';
 import type { AggSpec, ScanNode } from './logical-plan.js';
 
 export type StageOp =
@@ -16,7 +17,16 @@ export type StageOp =
 export type StageEnd =
   | { kind: 'collect' }
   | { kind: 'head'; n: number }
-  | { kind: 'aggregate'; keys: string[]; aggs: AggSpec[]; orderBy: { column: string; descending: boolean }[]; device: 'cpu' | 'gpu'; why: string };
+  | {
+    kind: 'aggregate';
+    keys: string[];
+    aggs: AggSpec[];
+    orderBy: { column: string; descending: boolean }[];
+    device: 'cpu' | 'gpu';
+    why: string;
+    /** How the GPU runs a grouped aggregation (absent: whole-frame reductions on the GPU, or the CPU). */
+    gpuPlan?: GpuAggregatePlan;
+  };
 
 export interface Stage {
   input: { kind: 'scan'; scan: ScanNode } | { kind: 'stage'; stage: Stage };

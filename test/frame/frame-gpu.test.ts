@@ -1,7 +1,7 @@
 /**
  * scheduler 'gpu': whole-frame numeric aggregates (df.agg, count, describe's moments) run on the
  * GPU reduce kernels — on llvmpipe in CI — and agree with DuckDB on the same file; explain()
- * and client.stats() say where they ran.
+ * and client.stats() say where they ran. (Grouped aggregations: frame-queries-gpu.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { col, readParquet } from '../../src/index.js';
@@ -36,11 +36,11 @@ describe(`scheduler 'gpu' (seed ${seed})`, () => {
     expectSameRows(got, want, { what: 'gpu agg', rel: 1e-12 });
   });
 
-  it('grouped aggregation stays on the CPU workers and explain() says why', async () => {
-    const q = readParquet(files.parquet).groupBy('id1').agg({ v3: 'sum' });
-    expect(q.explain()).toMatch(/device: cpu \(grouped aggregation runs on the CPU workers/);
+  it('a grouped aggregation the GPU cannot run stays on the CPU workers and explain() says why', async () => {
+    const q = readParquet(files.parquet).groupBy('id1').agg({ v3: 'sum', word: 'nunique' });
+    expect(q.explain()).toMatch(/device: cpu \(GPU hash groupby cannot run this: nunique\(word\) runs on the CPU/);
     const got = await q.compute();
-    const want = await duckRows(await duck.connection(), `SELECT id1, sum(v3) AS v3 FROM read_parquet(${sqlPath(files.parquet)}) GROUP BY id1`);
+    const want = await duckRows(await duck.connection(), `SELECT id1, sum(v3) AS v3, count(DISTINCT word) AS word FROM read_parquet(${sqlPath(files.parquet)}) GROUP BY id1`);
     expectSameRows(got, want, { what: 'cpu groupBy under gpu scheduler' });
   });
 
