@@ -22,7 +22,7 @@ async function bench(suites: string[]): Promise<void> {
 
 const USAGE = `usage: dusk <command>
   info             the GPU adapter, backend and limits Dusk finds, and the CPU workers
-  bench [suite..]  run benchmarks (suites: reduce); tables on stdout, JSON in bench/results/
+  bench [suite..]  run benchmarks (suites: reduce, frame, groupby, filter); tables on stdout, JSON in bench/results/
 `;
 
 async function main(argv: string[]): Promise<number> {

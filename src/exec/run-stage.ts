@@ -47,6 +47,12 @@ export function readColumns(scan: ScanNode): string[] {
   return sourceSchema(scan.source).fields.map((f) => f.name).filter((c) => needed.has(c));
 }
 
+/** The schema of what a scan reads (`readColumns`). */
+function readSchema(scan: ScanNode): arrow.Schema {
+  const columns = new Set(readColumns(scan));
+  return new arrow.Schema(sourceSchema(scan.source).fields.filter((f) => columns.has(f.name)));
+}
+
 export interface ScanPlan {
   reads: ReadSpec[];
   /** Row groups skipped by statistics, out of how many (Parquet). */
@@ -176,7 +182,8 @@ async function aggregateOnCpu(
   const partialEnd: TaskEnd = { kind: 'partial', keys: end.keys, aggs, split: 1 };
   if (reads.length === 0) {
     // No partitions at all: an empty partition still gives df.agg its one row.
-    reads = [{ kind: 'table', table: emptyTable(stage.input.kind === 'scan' ? stage.input.scan.schema : stage.input.stage.schema) }];
+    const input = stage.input;
+    reads = [{ kind: 'table', table: emptyTable(input.kind === 'scan' ? readSchema(input.scan) : input.stage.schema) }];
   }
   const cpuPartial = async (i: number): Promise<ShippablePartial[]> => {
     const out = await runPartition(task(reads[i]!, scan, stage, partialEnd, inputColumns), ctx, operator, i);

@@ -36,17 +36,20 @@ type Placement = { device: 'cpu' | 'gpu'; why: string; gpuPlan?: GpuAggregatePla
 
 function aggregateDevice(node: AggregateNode, stage: Stage, options: LowerOptions): Placement {
   if (!options.gpuReductions.use) return { device: 'cpu', why: options.gpuReductions.why };
-  if (node.keys.length > 0) {
-    const scanPredicate = stage.input.kind === 'scan' ? stage.input.scan.predicate : null;
-    const decision = gpuAggregatePlan(stageInputSchema(stage), scanPredicate, stage.ops, node.keys, node.aggs);
-    if (!decision.ok) return { device: 'cpu', why: `GPU hash groupby cannot run this: ${decision.why}` };
+  const scanPredicate = stage.input.kind === 'scan' ? stage.input.scan.predicate : null;
+  const decision = gpuAggregatePlan(stageInputSchema(stage), scanPredicate, stage.ops, node.keys, node.aggs);
+  if (decision.ok) {
     const fused = stage.ops.length > 0 || scanPredicate !== null ? ', filters and expressions fused on the device' : '';
-    return { device: 'gpu', why: `GPU hash groupby (one upload per partition${fused})`, gpuPlan: decision.plan };
+    const what = node.keys.length > 0 ? 'GPU hash groupby' : 'GPU aggregation';
+    return { device: 'gpu', why: `${what} (one upload per partition${fused})`, gpuPlan: decision.plan };
   }
+  if (node.keys.length > 0) return { device: 'cpu', why: `GPU hash groupby cannot run this: ${decision.why}` };
+  // Whole-frame reductions of plain numeric columns can still use the reduce kernels after the
+  // stage's operators ran on the CPU.
   const fields = new Map(node.input.schema.fields.map((f) => [f.name, f.type]));
   for (const a of node.aggs) {
-    if (!GPU_REDUCE_FNS.has(a.fn)) return { device: 'cpu', why: `${a.fn} has no GPU kernel` };
-    if (a.column === null || !isNumeric(valueTypeOf(fields.get(a.column)!))) return { device: 'cpu', why: `${a.fn}(${a.column ?? '*'}) is not a numeric reduction` };
+    const numeric = a.column !== null && isNumeric(valueTypeOf(fields.get(a.column)!));
+    if (!GPU_REDUCE_FNS.has(a.fn) || !numeric) return { device: 'cpu', why: `GPU aggregation cannot run this: ${decision.why}` };
   }
   return { device: 'gpu', why: 'whole-frame numeric reduction: GPU reduce kernels' };
 }
