@@ -5,7 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
+import { filterBench } from './filter.bench.js';
 import { frameBench } from './frame.bench.js';
+import { groupbyBench } from './groupby.bench.js';
 import { reduceBench } from './reduce.bench.js';
 
 export interface BenchReport {
@@ -18,6 +20,8 @@ export interface BenchReport {
 const SUITES: Record<string, (args: string[]) => Promise<BenchReport>> = {
   reduce: reduceBench,
   frame: frameBench,
+  groupby: groupbyBench,
+  filter: filterBench,
 };
 
 function resultsDir(): string {

@@ -1,7 +1,7 @@
 import { KernelError } from '../errors.js';
 import { BufferPool } from './buffer-pool.js';
 import { PipelineCache } from './pipeline-cache.js';
-import { Readback } from './readback.js';
+import { Readback, type ReadbackStats } from './readback.js';
 import type { ShaderParams } from './shader-template.js';
 
 /** What was found: the adapter, how it was reached, and what the device was granted. */
@@ -106,6 +106,18 @@ export class GpuContext {
 
   read(source: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
     return this.readback.read(source, offset, bytes);
+  }
+
+  /**
+   * Bytes, reads and milliseconds spent in `read` over this context's life (see `ReadbackStats`:
+   * the time runs from each copy's submit to the end of its map and host copy).
+   * @example
+   * const before = gpu.readbackStats();
+   * const partial = await groupByPartial(gpu, resident, ['id1'], aggs);
+   * const readbackMs = gpu.readbackStats().ms - before.ms;
+   */
+  readbackStats(): ReadbackStats {
+    return this.readback.stats();
   }
 
   destroy(): void {
