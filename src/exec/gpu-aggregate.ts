@@ -42,7 +42,7 @@ function renameKeys(partial: GroupPartial, names: readonly string[]): GroupParti
 }
 
 /** The partition's input columns on this thread: memory tables as they are, files decoded by a worker. */
-async function readInput(read: ReadSpec, columns: string[], ctx: ExecContext, operator: string, partition: number): Promise<arrow.Table> {
+export async function readInput(read: ReadSpec, columns: string[], ctx: ExecContext, operator: string, partition: number): Promise<arrow.Table> {
   if (read.kind === 'table' && read.table instanceof arrow.Table) return selectColumns(read.table, columns);
   const task: PartitionTask = { read, predicate: null, columns, ops: [], end: { kind: 'table' } };
   const out = await runPartition(task, ctx, `${operator}→read`, partition);

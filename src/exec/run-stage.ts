@@ -19,6 +19,7 @@ import { reduceColumn } from '../reduce/reduce-column.js';
 import type { ReduceOp } from '../reduce/reduce-partial.js';
 import { runAll, runMerge, runPartition, type ExecContext } from './executor.js';
 import { gpuPartial } from './gpu-aggregate.js';
+import { gpuCollect } from './gpu-collect.js';
 import type { ShippablePartial } from './merge-task.js';
 import type { PartitionTask, ReadSpec, TaskEnd, TaskOutput } from './partition-task.js';
 import { shareTable } from './ship-table.js';
@@ -126,10 +127,22 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
   const report = (): void => ctx.onTask?.({ stage: stageIndex, done: ++done, total: reads.length });
   switch (end.kind) {
     case 'collect': {
+      const gpuPlan = end.gpuPlan;
       const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
-        const out = await runPartition(task(reads[i]!, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i);
+        const cpu = async (): Promise<arrow.Table> => tableOf(await runPartition(task(reads[i]!, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i));
+        let table: arrow.Table;
+        if (gpuPlan !== undefined) {
+          const r = await gpuCollect(gpuPlan, stage.schema, reads[i]!, ctx, operator, i);
+          if ('table' in r) table = r.table;
+          else {
+            noteFallback(ctx, operator, i, r.unsupported);
+            table = await cpu();
+          }
+        } else {
+          table = await cpu();
+        }
         report();
-        return tableOf(out);
+        return table;
       });
       return outs;
     }
@@ -157,6 +170,12 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
         ? await aggregateOnGpu(stage, end, reads, scan, ctx, operator, inputColumns, report)
         : await aggregateOnCpu(stage, end, reads, scan, ctx, operator, inputColumns, report)];
   }
+}
+
+/** Records a partition the GPU sent back to the CPU (the latest 100 are kept). */
+function noteFallback(ctx: ExecContext, operator: string, partition: number, why: string): void {
+  ctx.stats.gpuFallbacks.push(`${operator}, partition ${partition}: ${why}`);
+  if (ctx.stats.gpuFallbacks.length > 100) ctx.stats.gpuFallbacks.shift();
 }
 
 function stageDepth(stage: Stage): number {
@@ -197,10 +216,7 @@ async function aggregateOnCpu(
       const r = await gpuPartial(gpuPlan, reads[i]!, ctx, operator, i);
       // The GPU said this partition needs the CPU (explain() cannot know it ahead: it depends on the values).
       parts = 'partial' in r ? [r.partial] : await cpuPartial(i);
-      if ('unsupported' in r) {
-        ctx.stats.gpuFallbacks.push(`${operator}, partition ${i}: ${r.unsupported}`);
-        if (ctx.stats.gpuFallbacks.length > 100) ctx.stats.gpuFallbacks.shift();
-      }
+      if ('unsupported' in r) noteFallback(ctx, operator, i, r.unsupported);
     } else {
       parts = await cpuPartial(i);
     }

@@ -43,23 +43,26 @@ function opLine(op: StageOp): string {
 
 function stageLines(stage: Stage, out: string[]): number {
   const n = stage.input.kind === 'stage' ? stageLines(stage.input.stage, out) + 1 : 1;
-  out.push(`stage ${n}: one fused task per partition (cpu workers)`);
+  const end = stage.end;
+  const onGpu = (end.kind === 'aggregate' && end.gpuPlan !== undefined) || (end.kind === 'collect' && end.gpuPlan !== undefined);
+  out.push(`stage ${n}: one fused task per partition (${onGpu ? 'read by the cpu workers, computed on the GPU' : 'cpu workers'})`);
   if (stage.input.kind === 'scan') out.push(scanLine(stage.input.scan));
   else out.push(`    input: the ${stage.input.stage.end.kind === 'aggregate' ? 'aggregate' : 'partitions'} of stage ${n - 1}`);
   for (const op of stage.ops) out.push(opLine(op));
-  const end = stage.end;
   switch (end.kind) {
     case 'collect':
-      out.push('  → collect partitions');
+      out.push(`  → collect partitions${end.why === undefined ? '' : `; device: ${end.gpuPlan !== undefined ? 'gpu' : 'cpu'} (${end.why})`}`);
       break;
     case 'head':
       out.push(`  → first ${end.n} rows (partitions read in order until enough)`);
       break;
     case 'aggregate': {
       const aggs = end.aggs.map((a) => `${a.name}=${a.fn}(${a.column ?? '*'})`).join(', ');
-      const how = end.device === 'gpu'
-        ? 'partitions → GPU reduce kernels per column'
-        : 'partial per partition → tree combine (split by key hash when groups are many) → finalize';
+      const how = end.device === 'cpu'
+        ? 'partial per partition → tree combine (split by key hash when groups are many) → finalize'
+        : end.gpuPlan !== undefined
+          ? 'partial per partition on the GPU (upload → expressions → hash aggregation, the filter read as a mask) → tree combine → finalize'
+          : 'partitions → GPU reduce kernels per column';
       out.push(`  → aggregate keys=[${end.keys.join(', ')}] ${aggs}`);
       out.push(`    ${how}; device: ${end.device} (${end.why})`);
       if (end.orderBy.length > 0) out.push(`    order by ${end.orderBy.map((o) => `${o.column}${o.descending ? ' desc' : ''}`).join(', ')}`);

@@ -39,7 +39,41 @@ export interface GpuAggregatePlan {
 
 export type GpuAggregateDecision = { ok: true; plan: GpuAggregatePlan } | { ok: false; why: string };
 
-function isColumn(expr: Expr): string | null {
+/** A stage's filters and projections as one predicate and one expression per output name, over its input columns. */
+export interface FoldedStage {
+  schema: Schema;
+  bindings: Map<string, Expr>;
+  predicate: Expr | null;
+}
+
+/**
+ * Folds a stage's operators into expressions over its input columns: each projection's names
+ * substituted by their expressions, every filter (and the scan predicate) ANDed into one.
+ *
+ * @example
+ * const folded = foldStage(schema, null, [{ kind: 'project', exprs: [{ name: 'w', expr: col('a').add(1) }] }]);
+ */
+export function foldStage(input: arrow.Schema, scanPredicate: Expr | null, ops: readonly StageOp[]): FoldedStage | { why: string } {
+  const schema: Schema = new Map(input.fields.map((f) => [f.name, valueTypeOf(f.type)]));
+  let bindings = new Map<string, Expr>(input.fields.map((f) => [f.name, col(f.name)]));
+  const predicates: Expr[] = scanPredicate === null ? [] : [scanPredicate];
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'filter':
+        predicates.push(substitute(op.predicate, bindings));
+        break;
+      case 'project':
+        bindings = new Map(op.exprs.map((e) => [e.name, substitute(unalias(e.expr), bindings)]));
+        break;
+      case 'head':
+        return { why: 'a head() in the stage runs on the CPU' };
+    }
+  }
+  return { schema, bindings, predicate: predicates.length === 0 ? null : predicates.reduce((a, b) => a.and(b)) };
+}
+
+/** The input column an expression is, or null when it computes something. */
+export function isColumn(expr: Expr): string | null {
   return expr.node.kind === 'col' ? expr.node.name : null;
 }
 
@@ -54,22 +88,9 @@ function isColumn(expr: Expr): string | null {
 export function gpuAggregatePlan(
   input: arrow.Schema, scanPredicate: Expr | null, ops: readonly StageOp[], keys: readonly string[], aggs: readonly AggSpec[],
 ): GpuAggregateDecision {
-  const schema: Schema = new Map(input.fields.map((f) => [f.name, valueTypeOf(f.type)]));
-  let bindings = new Map<string, Expr>(input.fields.map((f) => [f.name, col(f.name)]));
-  const predicates: Expr[] = scanPredicate === null ? [] : [scanPredicate];
-  for (const op of ops) {
-    switch (op.kind) {
-      case 'filter':
-        predicates.push(substitute(op.predicate, bindings));
-        break;
-      case 'project':
-        bindings = new Map(op.exprs.map((e) => [e.name, substitute(unalias(e.expr), bindings)]));
-        break;
-      case 'head':
-        return { ok: false, why: 'a head() before the aggregation runs on the CPU' };
-    }
-  }
-  const predicate = predicates.length === 0 ? null : predicates.reduce((a, b) => a.and(b));
+  const folded = foldStage(input, scanPredicate, ops);
+  if ('why' in folded) return { ok: false, why: folded.why };
+  const { schema, bindings, predicate } = folded;
   const computed: ComputedColumn[] = [];
   const byKey = new Map<string, string>();
   const deviceColumn = (name: string): string => {

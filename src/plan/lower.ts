@@ -11,6 +11,7 @@ import * as arrow from 'apache-arrow';
 import type { AggFn } from '../cpu/kernels/group-by.js';
 import { exprColumns } from './expr-columns.js';
 import { gpuAggregatePlan, type GpuAggregatePlan } from './gpu-aggregate-plan.js';
+import { gpuCollectPlan } from './gpu-collect-plan.js';
 import { sourceSchema, type AggregateNode, type PlanNode } from './logical-plan.js';
 import type { Stage } from './stage.js';
 import { isNumeric, valueTypeOf } from './value-type.js';
@@ -58,24 +59,36 @@ function open(stage: Stage): Stage {
   return stage.end.kind === 'collect' ? stage : { input: { kind: 'stage', stage }, ops: [], end: { kind: 'collect' }, schema: stage.schema };
 }
 
+/**
+ * The stages of a simplified plan. A final stage that keeps rows is placed on the GPU when the
+ * client places work there and its filters and projections all have kernels.
+ */
 export function lower(plan: PlanNode, options: LowerOptions): Stage {
+  const stage = lowerNode(plan, options);
+  if (stage.end.kind !== 'collect' || !options.gpuReductions.use) return stage;
+  const scanPredicate = stage.input.kind === 'scan' ? stage.input.scan.predicate : null;
+  const decision = gpuCollectPlan(stageInputSchema(stage), scanPredicate, stage.ops, stage.schema);
+  return { ...stage, end: decision.ok ? { kind: 'collect', gpuPlan: decision.plan, why: 'filters and expressions on the GPU, rows kept by the compaction kernel' } : { kind: 'collect', why: decision.why } };
+}
+
+function lowerNode(plan: PlanNode, options: LowerOptions): Stage {
   switch (plan.kind) {
     case 'scan':
       return { input: { kind: 'scan', scan: plan }, ops: [], end: { kind: 'collect' }, schema: plan.schema };
     case 'filter': {
-      const s = open(lower(plan.input, options));
+      const s = open(lowerNode(plan.input, options));
       return { ...s, ops: [...s.ops, { kind: 'filter', predicate: plan.predicate }], schema: plan.schema };
     }
     case 'project': {
-      const s = open(lower(plan.input, options));
+      const s = open(lowerNode(plan.input, options));
       return { ...s, ops: [...s.ops, { kind: 'project', exprs: plan.exprs }], schema: plan.schema };
     }
     case 'head': {
-      const s = open(lower(plan.input, options));
+      const s = open(lowerNode(plan.input, options));
       return { ...s, ops: [...s.ops, { kind: 'head', n: plan.n }], end: { kind: 'head', n: plan.n }, schema: plan.schema };
     }
     case 'aggregate': {
-      const s = open(lower(plan.input, options));
+      const s = open(lowerNode(plan.input, options));
       const { device, why, gpuPlan } = aggregateDevice(plan, s, options);
       const end: Stage['end'] = { kind: 'aggregate', keys: plan.keys, aggs: plan.aggs, orderBy: plan.orderBy, device, why };
       if (gpuPlan !== undefined) end.gpuPlan = gpuPlan;

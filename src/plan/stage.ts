@@ -7,6 +7,7 @@
 import type * as arrow from 'apache-arrow';
 import type { Expr } from './expr.js';
 import type { GpuAggregatePlan } from './gpu-aggregate-plan.js';
+import type { GpuCollectPlan } from './gpu-collect-plan.js';
 import type { AggSpec, ScanNode } from './logical-plan.js';
 
 export type StageOp =
@@ -15,7 +16,12 @@ export type StageOp =
   | { kind: 'head'; n: number };
 
 export type StageEnd =
-  | { kind: 'collect' }
+  | {
+    kind: 'collect';
+    /** How the GPU runs the stage (scheduler 'gpu'), or why not (absent when the GPU was not asked). */
+    gpuPlan?: GpuCollectPlan;
+    why?: string;
+  }
   | { kind: 'head'; n: number }
   | {
     kind: 'aggregate';

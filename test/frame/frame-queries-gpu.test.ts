@@ -38,7 +38,8 @@ describe(`queries against DuckDB, scheduler 'gpu' (seed ${seed})`, () => {
         const got = await frame.compute();
         const want = await duckRows(await duck.connection(), q.sql.replaceAll('{t}', from(format)));
         expectSameRows(got, want, { ordered: q.ordered === true, rel: q.rel ?? 1e-12, what: `gpu ${format} ${q.name}` });
-        if (/device: gpu/.test(plan)) {
+        // A stage placed on the GPU runs there (unless statistics skipped every partition).
+        if (/device: gpu/.test(plan) && Number(/(\d+) partitions?\b/.exec(plan)?.[1]) > 0) {
           expect(t.client.stats().tasks.gpu).toBeGreaterThan(before.tasks.gpu);
           t.countGpuCheck();
         }
@@ -81,6 +82,27 @@ describe(`queries against DuckDB, scheduler 'gpu' (seed ${seed})`, () => {
       });
     }
   }
+
+  it('a stage that keeps rows runs on the GPU: expressions, then the compaction kernel, then one readback', async () => {
+    const df = readParquet(files.parquet, { blocksize: '4kB' });
+    const frame = df.filter(col('v3').gt(20).and(col('id1').isIn(['id003', 'id007']).or(col('flag').isNull())))
+      .assign({ w: col('v2').sub(col('v1')), half: col('v3').div(2) }).select('row_id', 'id1', 'w', 'half', 'flag');
+    const plan = frame.explain();
+    expect(plan).toMatch(/collect partitions; device: gpu/);
+    const partitions = Number(/(\d+) partitions?\b/.exec(plan)?.[1]);
+    const before = t.client.stats();
+    const got = await frame.compute();
+    expect(t.client.stats().tasks.gpu - before.tasks.gpu).toBe(partitions);
+    expect(t.client.stats().gpuFallbacks).toEqual(before.gpuFallbacks);
+    t.countGpuCheck();
+    const want = await duckRows(await duck.connection(), `SELECT row_id, id1, v2 - v1 AS w, v3 / 2 AS half, flag FROM ${from('parquet')}
+      WHERE v3 > 20 AND (id1 IN ('id003', 'id007') OR flag IS NULL)`);
+    expectSameRows(got, want, { what: 'gpu collect' });
+    expect(String(got.schema.fields.find((f) => f.name === 'id1')!.type)).toBe('Dictionary<Int32, Utf8>');
+    // Plain strings cannot go to the device: the stage stays on the CPU and explain() says why.
+    const csv = readCsv(files.csv).filter(col('v1').gt(2)).select('word', 'v1');
+    expect(csv.explain()).toMatch(/collect partitions; device: cpu \(column 'word' of type Utf8 cannot go to the GPU\)/);
+  });
 
   it('explain() names why a grouped aggregation stays on the CPU', () => {
     const df = readParquet(files.parquet);
