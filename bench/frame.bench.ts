@@ -96,7 +96,7 @@ export async function frameBench(flags: string[]): Promise<BenchReport> {
     });
     if (client === null) continue;
     const who = `dusk ${path}`;
-    if (path === 'gpu') notes.push(`GPU: ${client.info().gpu?.name} (${client.info().gpu?.backendName}); the GPU runs whole-frame numeric reductions, grouped work stays on the CPU workers`);
+    if (path === 'gpu') notes.push(`GPU: ${client.info().gpu?.name} (${client.info().gpu?.backendName}); grouped and whole-frame aggregations run on the GPU path (workers decode the partitions; on a software adapter this is a correctness path)`);
     let persisted: DataFrame | null = null;
     record('load parquet', who, await time(async () => {
       await persisted?.unpersist();
