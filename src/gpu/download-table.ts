@@ -37,6 +37,12 @@ export async function downloadColumn(gpu: GpuContext, column: GpuTableColumn, ro
     for (let i = 0; i < rows; i++) if (flags[i] !== 0) bits[i >> 3] = bits[i >> 3]! | (1 << (i & 7));
     return arrow.makeData({ type: new arrow.Bool(), length: rows, nullCount: nulls, nullBitmap, data: bits });
   }
+  if (layout.kind === 'dictionary' && layout.plain === true) {
+    // Interned on upload: decoded back to the host's plain string type.
+    const codes = new Int32Array(words.buffer, 0, rows);
+    const values = Array.from(codes, (code, i) => (((validity[i >> 3]! >> (i & 7)) & 1) === 1 ? layout.dictionary[code] ?? null : null));
+    return arrow.vectorFromArray(values, column.type as arrow.Utf8).data[0]!;
+  }
   if (layout.kind === 'dictionary') {
     const type = arrow.DataType.isDictionary(column.type) ? column.type : new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
     const codes = new Int32Array(words.buffer, 0, rows);

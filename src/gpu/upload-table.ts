@@ -3,13 +3,15 @@
  * in the same row windows (so a kernel binds window w of every column together), the windows'
  * validity bitmaps starting at bit 0, and values laid out as the kernels read them — narrow
  * integers widened to 32 bits, 64-bit values as two little-endian u32 words, booleans as one u32
- * (0 or 1) per row, and dictionary strings as int32 codes into one dictionary for the whole
- * partition (chunks with different dictionaries are re-coded on the host; a code that points at a
- * null dictionary entry becomes a null row).
+ * (0 or 1) per row, and strings as int32 codes into one dictionary for the whole partition
+ * (dictionary chunks with different dictionaries are re-coded on the host, plain string columns
+ * interned on the host; a code that points at a null dictionary entry becomes a null row).
  */
 import * as arrow from 'apache-arrow';
 import { DTYPE_BYTES, newTypedArray, numericDType, type NumericArray, type NumericDType } from '../dtype.js';
 import { PlanError } from '../errors.js';
+import { ByteInterner } from '../cpu/kernels/group-by/byte-interner.js';
+import { stringChunk } from '../cpu/kernels/group-by/column-kind.js';
 import type { PooledBuffer } from './buffer-pool.js';
 import type { GpuContext } from './gpu-context.js';
 import { deviceBytesPerRow, writeView, type GpuColumn, type GpuWindow } from './upload.js';
@@ -18,7 +20,12 @@ import { deviceBytesPerRow, writeView, type GpuColumn, type GpuWindow } from './
 export type DeviceLayout =
   | { kind: 'number'; dtype: NumericDType }
   | { kind: 'bool' }
-  | { kind: 'dictionary'; dictionary: readonly (string | null)[] };
+  | {
+    kind: 'dictionary';
+    dictionary: readonly (string | null)[];
+    /** The host column is plain strings (Utf8/LargeUtf8), dictionary-encoded on upload and decoded on download. */
+    plain?: boolean;
+  };
 
 /** One column of a `GpuTable`: the windows of a `GpuColumn` plus what its words mean. */
 export interface GpuTableColumn {
@@ -45,6 +52,7 @@ export interface GpuTable {
 /** The device element type of an Arrow column, or null when it cannot go to the device. */
 export function deviceLayout(type: arrow.DataType): DeviceLayout | null {
   if (arrow.DataType.isBool(type)) return { kind: 'bool' };
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return { kind: 'dictionary', dictionary: [], plain: true };
   if (arrow.DataType.isDictionary(type)) {
     return arrow.DataType.isUtf8(type.dictionary) || arrow.DataType.isLargeUtf8(type.dictionary)
       ? { kind: 'dictionary', dictionary: [] }
@@ -129,6 +137,7 @@ function hostColumn(vector: arrow.Vector, layout: DeviceLayout, rows: number): {
   const values = single !== null ? (single.values as NumericArray).subarray(0, rows) as NumericArray : newTypedArray(dtype, rows);
   const hasNulls = chunks.some((d) => d.nullCount > 0) || (layout.kind === 'dictionary' && chunks.some((d) => d.dictionary?.nullCount));
   const validity = hasNulls ? new Uint8Array(Math.ceil(rows / 8)) : null;
+  if (layout.kind === 'dictionary' && layout.plain === true) return internStrings(chunks, layout, rows);
   const unified = layout.kind === 'dictionary' ? unifyDictionary(chunks) : null;
   if (unified !== null) (layout as { dictionary: readonly (string | null)[] }).dictionary = unified.dictionary;
   let at = 0;
@@ -164,6 +173,28 @@ function hostColumn(vector: arrow.Vector, layout: DeviceLayout, rows: number): {
     at += n;
   });
   return { values, validity };
+}
+
+/** Plain string chunks as codes into a dictionary of their distinct strings (in order of first appearance). */
+function internStrings(chunks: readonly arrow.Data[], layout: { dictionary: readonly (string | null)[] }, rows: number): { values: NumericArray; validity: Uint8Array | null } {
+  const codes = new Int32Array(rows);
+  const strings = new ByteInterner(1024);
+  const hasNulls = chunks.some((d) => d.nullCount > 0);
+  const validity = hasNulls ? new Uint8Array(Math.ceil(rows / 8)) : null;
+  let at = 0;
+  for (const data of chunks) {
+    const { bytes, offsets } = stringChunk(data);
+    const bits = data.nullCount > 0 ? data.nullBitmap! : null;
+    for (let i = 0; i < data.length; i++) {
+      const bit = data.offset + i;
+      if (bits !== null && ((bits[bit >> 3]! >> (bit & 7)) & 1) === 0) continue;
+      codes[at + i] = strings.intern(bytes, offsets[i]!, offsets[i + 1]!);
+      if (validity !== null) validity[(at + i) >> 3] = validity[(at + i) >> 3]! | (1 << ((at + i) & 7));
+    }
+    at += data.length;
+  }
+  layout.dictionary = Array.from({ length: strings.size }, (_, k) => strings.text(k));
+  return { values: codes, validity };
 }
 
 /**

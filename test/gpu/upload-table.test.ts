@@ -106,7 +106,25 @@ describe('uploadTable', () => {
     });
   }
 
-  it('a null dictionary entry makes its rows null; a plain string column is refused by name', async () => {
+  it('plain strings are interned on upload and come back as Utf8', async () => {
+    const part = (values: (string | null)[]) => arrow.vectorFromArray(values, new arrow.Utf8()).data[0]!;
+    const s = new arrow.Vector([part(['b', null, 'ü🦆', '']), part(['', 'b', 'c', null, 'b'])]);
+    const table = new arrow.Table({ s });
+    const resident = uploadTable(t.client.gpu!, table.slice(1), undefined, 'test');
+    try {
+      const layout = resident.column('s').layout;
+      expect(layout).toMatchObject({ kind: 'dictionary', plain: true });
+      expect(layout.kind === 'dictionary' ? [...layout.dictionary] : []).toEqual(['ü🦆', '', 'b', 'c']);
+      const back = await downloadTable(t.client.gpu!, resident);
+      expect(String(back.schema.fields[0]!.type)).toBe('Utf8');
+      expect(back.getChild('s')!.toArray()).toEqual([null, 'ü🦆', '', '', 'b', 'c', null, 'b']);
+      t.countGpuCheck();
+    } finally {
+      resident.release();
+    }
+  });
+
+  it('a null dictionary entry makes its rows null; a nested column is refused by name', async () => {
     const dictData = arrow.makeData({
       type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()),
       length: 4,
@@ -121,6 +139,7 @@ describe('uploadTable', () => {
     } finally {
       resident.release();
     }
-    expect(() => uploadTable(t.client.gpu!, table, ['s'], 'q9')).toThrow(/q9: column 's'/);
+    const nested = new arrow.Table({ l: arrow.vectorFromArray([[1], [2, 3], [], [4]], new arrow.List(new arrow.Field('item', new arrow.Int32(), true))) });
+    expect(() => uploadTable(t.client.gpu!, nested, ['l'], 'q9')).toThrow(/q9: column 'l'/);
   });
 });

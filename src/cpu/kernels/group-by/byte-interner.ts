@@ -170,6 +170,11 @@ export class ByteInterner {
     this.wrap = wrap;
   }
 
+  /** The string interned as `id` (decoded from its UTF-8 bytes). */
+  text(id: number): string {
+    return DECODER.decode(this.pool.subarray(this.starts[id], this.starts[id + 1]));
+  }
+
   /**
    * Rank of every id in code-point order (UTF-8 byte order is code-point order): rank[id] is the
    * string's position among the interned strings, sorted.
@@ -194,6 +199,8 @@ export class ByteInterner {
     return rank;
   }
 }
+
+const DECODER = new TextDecoder();
 
 function grow(a: Int32Array | Uint8Array, length: number): Int32Array | Uint8Array {
   const b = a instanceof Int32Array ? new Int32Array(length) : new Uint8Array(length);

@@ -72,7 +72,8 @@ export function plainFromWords(column: GpuTableColumn, lo: Uint32Array, hi: Uint
  */
 export function keyData(column: GpuTableColumn, lo: Uint32Array, hi: Uint32Array, isNull: Uint8Array): arrow.Data {
   const valid = Uint8Array.from(isNull, (x) => 1 - x);
-  if (column.layout.kind !== 'dictionary') return plainToData(plainFromWords(column, lo, hi, valid));
+  // Plain string keys (interned on upload) come back as Utf8, as the CPU twin gives them.
+  if (column.layout.kind !== 'dictionary' || column.layout.plain === true) return plainToData(plainFromWords(column, lo, hi, valid));
   const n = lo.length;
   const validity = bitmap(valid);
   const codes = new Int32Array(lo.buffer, lo.byteOffset, n);
