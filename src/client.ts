@@ -2,7 +2,7 @@ import type { Vector } from 'apache-arrow';
 import { availableParallelism, totalmem } from 'node:os';
 import { CpuPool } from './cpu/cpu-pool.js';
 import { DeviceError, DuskError } from './errors.js';
-import type { ExecContext, ExecStats } from './exec/executor.js';
+import { cancellation, checkRetries, type ExecContext, type ExecStats } from './exec/executor.js';
 import { acquireGpu, type GpuMode } from './gpu/acquire-gpu.js';
 import type { AdapterReport, GpuContext } from './gpu/gpu-context.js';
 import type { PoolStats } from './gpu/buffer-pool.js';
@@ -27,6 +27,12 @@ export interface ClientOptions {
    * default) uses the GPU for those only when it is a hardware adapter.
    */
   scheduler?: SchedulerMode;
+  /**
+   * Times a failed task runs again when its failure may be transient (a worker thread that
+   * died, a lost GPU device, an error that is not Dusk's own); bad data, bad plans and
+   * overflows fail at once. Default 1; `compute({ retries })` overrides it per call.
+   */
+  retries?: number;
 }
 
 export type SchedulerMode = 'auto' | 'gpu' | 'cpu' | 'sync';
@@ -83,6 +89,8 @@ export class Client {
     private readonly pool: CpuPool,
     private readonly memoryLimit: number,
     readonly scheduler: SchedulerMode,
+    /** Times a task whose failure may be transient runs again (`ClientOptions.retries`). */
+    readonly retries: number,
   ) {}
 
   static async create(options: ClientOptions = {}): Promise<Client> {
@@ -91,6 +99,7 @@ export class Client {
     if (options.gpuMemoryLimit !== undefined) gpuOptions.gpuMemoryLimit = parseSize(options.gpuMemoryLimit, 'gpuMemoryLimit');
     if (options.maxBindingSize !== undefined) gpuOptions.maxBindingSize = options.maxBindingSize;
     const scheduler = options.scheduler ?? 'auto';
+    const retries = options.retries === undefined ? 1 : checkRetries(options.retries, 'Client.create');
     if (!SCHEDULERS.includes(scheduler)) {
       throw new DuskError('BAD_OPTION', `scheduler must be one of ${SCHEDULERS.join(', ')}, not ${JSON.stringify(scheduler)}`);
     }
@@ -99,7 +108,7 @@ export class Client {
     }
     const { gpu, reasons } = await acquireGpu(scheduler === 'gpu' && gpuOptions.mode === 'auto' ? { ...gpuOptions, mode: 'require' } : gpuOptions);
     const pool = new CpuPool(options.workers ?? availableParallelism());
-    const client = new Client(gpu, reasons, pool, memoryLimit, scheduler);
+    const client = new Client(gpu, reasons, pool, memoryLimit, scheduler, retries);
     clients.push(client);
     return client;
   }
@@ -123,6 +132,8 @@ export class Client {
       gpu: this.gpuContext,
       workers: this.pool.workers,
       stats: this.execStats,
+      retries: this.retries,
+      cancel: cancellation(),
     };
   }
 

@@ -47,24 +47,31 @@ export interface TaskErrorDetails {
   partition: number;
   device: 'gpu' | 'cpu' | 'sync';
   cause: unknown;
+  /** How many times the task ran (1 when it was not retried). */
+  attempts?: number;
 }
 
-/** A task that failed while computing; `cause` is the specific error. */
+/** A task that failed while computing; `cause` is the specific error (of the last attempt). */
 export class TaskError extends DuskError {
   readonly operator: string;
   readonly partition: number;
   readonly device: 'gpu' | 'cpu' | 'sync';
+  /** How many times the task ran before Dusk gave up (1: it was not retried). */
+  readonly attempts: number;
 
   constructor(details: TaskErrorDetails) {
     const reason = details.cause instanceof Error ? details.cause.message : String(details.cause);
+    const attempts = details.attempts ?? 1;
+    const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
     super(
       'TASK_FAILED',
-      `${details.operator} failed on partition ${details.partition} (${details.device}): ${reason}`,
+      `${details.operator} failed on partition ${details.partition} (${details.device})${tries}: ${reason}`,
       { cause: details.cause },
     );
     this.operator = details.operator;
     this.partition = details.partition;
     this.device = details.device;
+    this.attempts = attempts;
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import * as arrow from 'apache-arrow';
 import type { GroupPartial } from '../cpu/kernels/group-by.js';
-import { TaskError } from '../errors.js';
+import { DeviceError } from '../errors.js';
 import { evalExprs } from '../gpu/kernels/eval-exprs.js';
 import { groupByPartial } from '../gpu/kernels/group-by.js';
 import { uploadTable, type GpuTable, type GpuTableColumn } from '../gpu/upload-table.js';
@@ -58,38 +58,34 @@ export async function gpuPartial(
   plan: GpuAggregatePlan, read: ReadSpec, ctx: ExecContext, operator: string, partition: number,
 ): Promise<{ partial: ShippablePartial } | { unsupported: string }> {
   const gpu = ctx.gpu;
-  if (gpu === null) throw new TaskError({ operator, partition, device: 'gpu', cause: new Error('no GPU device') });
+  if (gpu === null) throw new DeviceError('NO_GPU', `${operator}: no GPU device for partition ${partition}`);
   const host = await readInput(read, plan.columns, ctx, operator, partition);
+  ctx.stats.tasks.gpu++;
+  const resident = uploadTable(gpu, host, plan.columns, `${operator} p${partition}`);
+  const schema: Schema = new Map(host.schema.fields.map((f) => [f.name, valueTypeOf(f.type)]));
+  const exprs = [
+    ...(plan.predicate === null ? [] : [plan.predicate.alias('__gpu_mask')]),
+    ...plan.computed.map((c) => c.expr.alias(c.name)),
+  ];
+  let release = (): void => resident.release();
   try {
-    ctx.stats.tasks.gpu++;
-    const resident = uploadTable(gpu, host, plan.columns, `${operator} p${partition}`);
-    const schema: Schema = new Map(host.schema.fields.map((f) => [f.name, valueTypeOf(f.type)]));
-    const exprs = [
-      ...(plan.predicate === null ? [] : [plan.predicate.alias('__gpu_mask')]),
-      ...plan.computed.map((c) => c.expr.alias(c.name)),
-    ];
-    let release = (): void => resident.release();
-    try {
-      let table = resident;
-      let mask: GpuTableColumn | undefined;
-      if (exprs.length > 0) {
-        const evaluated = await evalExprs(gpu, resident, exprs, schema);
-        if ('unsupported' in evaluated) return evaluated;
-        release = (): void => {
-          evaluated.release();
-          resident.release();
-        };
-        const [first, ...rest] = evaluated.columns;
-        mask = plan.predicate === null ? undefined : first;
-        table = withColumns(resident, plan.predicate === null ? evaluated.columns : rest);
-      }
-      const result = await groupByPartial(gpu, table, plan.deviceKeys, plan.aggs, mask === undefined ? {} : { mask });
-      if ('unsupported' in result) return result;
-      return { partial: renameKeys(result.partial, plan.keyNames) };
-    } finally {
-      release();
+    let table = resident;
+    let mask: GpuTableColumn | undefined;
+    if (exprs.length > 0) {
+      const evaluated = await evalExprs(gpu, resident, exprs, schema);
+      if ('unsupported' in evaluated) return evaluated;
+      release = (): void => {
+        evaluated.release();
+        resident.release();
+      };
+      const [first, ...rest] = evaluated.columns;
+      mask = plan.predicate === null ? undefined : first;
+      table = withColumns(resident, plan.predicate === null ? evaluated.columns : rest);
     }
-  } catch (cause) {
-    throw new TaskError({ operator, partition, device: 'gpu', cause });
+    const result = await groupByPartial(gpu, table, plan.deviceKeys, plan.aggs, mask === undefined ? {} : { mask });
+    if ('unsupported' in result) return result;
+    return { partial: renameKeys(result.partial, plan.keyNames) };
+  } finally {
+    release();
   }
 }

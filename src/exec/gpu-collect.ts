@@ -5,7 +5,7 @@
  * partition the GPU answers 'unsupported' for returns null and runs the CPU task instead.
  */
 import * as arrow from 'apache-arrow';
-import { TaskError } from '../errors.js';
+import { DeviceError } from '../errors.js';
 import { downloadColumn } from '../gpu/download-table.js';
 import { evalExprs } from '../gpu/kernels/eval-exprs.js';
 import { filterTable } from '../gpu/kernels/filter.js';
@@ -30,7 +30,7 @@ export async function gpuCollect(
   plan: GpuCollectPlan, output: arrow.Schema, read: ReadSpec, ctx: ExecContext, operator: string, partition: number,
 ): Promise<{ table: arrow.Table } | { unsupported: string }> {
   const gpu = ctx.gpu;
-  if (gpu === null) throw new TaskError({ operator, partition, device: 'gpu', cause: new Error('no GPU device') });
+  if (gpu === null) throw new DeviceError('NO_GPU', `${operator}: no GPU device for partition ${partition}`);
   const host = await readInput(read, plan.columns, ctx, operator, partition);
   const releases: (() => void)[] = [];
   try {
@@ -58,8 +58,6 @@ export async function gpuCollect(
     const children = await Promise.all(table.columns.map(async (c, i) => retype(await downloadColumn(gpu, c, table.rows), output.fields[i]!.type)));
     const struct = arrow.makeData({ type: new arrow.Struct(output.fields), length: table.rows, nullCount: 0, children });
     return { table: new arrow.Table(output, [new arrow.RecordBatch(output, struct)]) };
-  } catch (cause) {
-    throw new TaskError({ operator, partition, device: 'gpu', cause });
   } finally {
     for (const release of releases.reverse()) release();
   }

@@ -17,7 +17,7 @@ import { sourceSchema, type ScanNode } from '../plan/logical-plan.js';
 import type { Stage, StageEnd } from '../plan/stage.js';
 import { reduceColumn } from '../reduce/reduce-column.js';
 import type { ReduceOp } from '../reduce/reduce-partial.js';
-import { runAll, runMerge, runPartition, type ExecContext } from './executor.js';
+import { runAll, runGpuPartition, runMerge, runPartition, type ExecContext } from './executor.js';
 import { gpuPartial } from './gpu-aggregate.js';
 import { gpuCollect } from './gpu-collect.js';
 import type { ShippablePartial } from './merge-task.js';
@@ -132,12 +132,13 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
         const cpu = async (): Promise<arrow.Table> => tableOf(await runPartition(task(reads[i]!, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i));
         let table: arrow.Table;
         if (gpuPlan !== undefined) {
-          const r = await gpuCollect(gpuPlan, stage.schema, reads[i]!, ctx, operator, i);
-          if ('table' in r) table = r.table;
-          else {
+          // A lost device sends the partition to the CPU; the device out of memory is retried.
+          table = await runGpuPartition(ctx, operator, i, async () => {
+            const r = await gpuCollect(gpuPlan, stage.schema, reads[i]!, ctx, operator, i);
+            if ('table' in r) return r.table;
             noteFallback(ctx, operator, i, r.unsupported);
-            table = await cpu();
-          }
+            return cpu();
+          }, cpu);
         } else {
           table = await cpu();
         }
@@ -213,10 +214,13 @@ async function aggregateOnCpu(
   const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
     let parts: ShippablePartial[];
     if (gpuPlan !== undefined) {
-      const r = await gpuPartial(gpuPlan, reads[i]!, ctx, operator, i);
-      // The GPU said this partition needs the CPU (explain() cannot know it ahead: it depends on the values).
-      parts = 'partial' in r ? [r.partial] : await cpuPartial(i);
-      if ('unsupported' in r) noteFallback(ctx, operator, i, r.unsupported);
+      parts = await runGpuPartition(ctx, operator, i, async () => {
+        const r = await gpuPartial(gpuPlan, reads[i]!, ctx, operator, i);
+        if ('partial' in r) return [r.partial];
+        // The GPU said this partition needs the CPU (explain() cannot know it ahead: it depends on the values).
+        noteFallback(ctx, operator, i, r.unsupported);
+        return cpuPartial(i);
+      }, () => cpuPartial(i));
     } else {
       parts = await cpuPartial(i);
     }

@@ -5,7 +5,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { Client } from '../client.js';
-import type { ExecContext } from '../exec/executor.js';
+import { checkRetries, type ExecContext } from '../exec/executor.js';
 import { concatTables, runStages } from '../exec/run-stage.js';
 import { fuse } from '../plan/fuse.js';
 import type { PlanNode } from '../plan/logical-plan.js';
@@ -17,6 +17,8 @@ import { progressReporter } from './progress.js';
 export interface ComputeOptions {
   /** Draw a progress bar (a plain line per stage when stdout is not a terminal). */
   progress?: boolean;
+  /** Times a task whose failure may be transient runs again, for this call (default: the client's `retries`). */
+  retries?: number;
 }
 
 /** The optimized stages; placement follows `client` (without one, what a default client would do on a CPU). */
@@ -27,8 +29,10 @@ export function physicalPlan(plan: PlanNode, client: Client | null): Stage {
 
 /** Runs a plan and returns its output partitions (before concatenation). */
 export async function computePartitions(plan: PlanNode, options: ComputeOptions = {}): Promise<{ partitions: arrow.Table[]; client: Client }> {
+  const retries = options.retries === undefined ? undefined : checkRetries(options.retries, 'compute');
   const client = await Client.currentOrDefault();
   const ctx: ExecContext = client.execContext();
+  if (retries !== undefined) ctx.retries = retries;
   const stage = physicalPlan(plan, client);
   const progress = options.progress === true ? progressReporter(stage) : null;
   if (progress !== null) ctx.onTask = progress.onTask;

@@ -128,7 +128,7 @@ export class DataFrame {
   /** count, mean, std, min, 25%, 50%, 75%, max of each numeric column. */
   describe(): Promise<arrow.Table> { return describe(this.plan); }
 
-  /** Computes the partitions and keeps them in (shared) memory; the returned frame reads those. */
+  /** Computes the partitions and keeps them in (shared) memory; the returned frame reads those (options as `compute`). */
   async persist(options: ComputeOptions = {}): Promise<DataFrame> {
     const { partitions, client } = await computePartitions(this.plan, options);
     const kept = balance(partitions.length > 0 ? partitions : [emptyTable(this.plan.schema)], client.info().workers * 2).map(shareTable);
@@ -141,7 +141,13 @@ export class DataFrame {
     if (plan.kind === 'scan' && plan.source.kind === 'memory' && plan.source.label === PERSISTED) plan.source.tables.length = 0;
   }
 
-  /** Runs the plan and returns the whole result as one Arrow table. */
+  /**
+   * Runs the plan and returns the whole result as one Arrow table. `retries` overrides the
+   * client's for this call; `progress` draws a progress bar.
+   *
+   * @example
+   * const table = await df.groupBy('k').sum('v').compute({ retries: 3 });
+   */
   compute(options: ComputeOptions = {}): Promise<arrow.Table> { return computePlan(this.plan, options); }
 
   toParquet(dir: string, options: ToParquetOptions = {}): Promise<void> { return toParquet(this.plan, dir, options); }
