@@ -9,6 +9,7 @@ import { filterBench } from './filter.bench.js';
 import { frameBench } from './frame.bench.js';
 import { groupbyBench } from './groupby.bench.js';
 import { reduceBench } from './reduce.bench.js';
+import { schedulerBench } from './scheduler.bench.js';
 
 export interface BenchReport {
   suite: string;
@@ -22,6 +23,7 @@ const SUITES: Record<string, (args: string[]) => Promise<BenchReport>> = {
   frame: frameBench,
   groupby: groupbyBench,
   filter: filterBench,
+  scheduler: schedulerBench,
 };
 
 function resultsDir(): string {
