@@ -77,6 +77,21 @@ function encodeSchema(schema: arrow.Schema): Uint8Array {
   return bytes;
 }
 
+/** Decoded schemas by their IPC bytes (as latin1 text): a thread sees the same few schemas again and again. */
+const decoded = new Map<string, arrow.Schema>();
+const DECODED_MAX = 256;
+
+function decodeSchema(bytes: Uint8Array): arrow.Schema {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let schema = decoded.get(key);
+  if (schema === undefined) {
+    schema = arrow.tableFromIPC(bytes).schema;
+    if (decoded.size >= DECODED_MAX) decoded.delete(decoded.keys().next().value!);
+    decoded.set(key, schema);
+  }
+  return schema;
+}
+
 /**
  * A table ready to post to another thread, and the buffers to transfer with it.
  *
@@ -104,7 +119,7 @@ function rebuild(type: arrow.DataType, s: ShippedData): arrow.Data {
 
 /** The table a `shipTable` made, over the same buffers. */
 export function unshipTable(shipped: ShippedTable): arrow.Table {
-  const schema = arrow.tableFromIPC(shipped.schema).schema;
+  const schema = decodeSchema(shipped.schema);
   const struct = new arrow.Struct(schema.fields);
   const batches = shipped.batches.map(({ length, columns }) => {
     const children = columns.map((c, i) => rebuild(schema.fields[i]!.type, c));
