@@ -256,3 +256,25 @@ describe('types and errors', () => {
     expect(() => mergeGroupPartials([], ['i8'], [])).toThrow(PlanError);
   });
 });
+
+describe('dictionary keys on one shared dictionary (codes kept across calls by content)', () => {
+  const dictType = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+  const table = (dict: (string | null)[], codes: number[]): arrow.Table => {
+    const data = arrow.makeData({ type: dictType, length: codes.length, data: Int32Array.from(codes), dictionary: arrow.vectorFromArray(dict, new arrow.Utf8()) });
+    const v = arrow.vectorFromArray(codes.map((_, i) => i + 1), new arrow.Int32()).data[0]!;
+    // Two batches over one dictionary.
+    return new arrow.Table({ k: new arrow.Vector([data.slice(0, 2), data.slice(2, codes.length - 2)]), v: new arrow.Vector([v.slice(0, 2), v.slice(2, codes.length - 2)]) });
+  };
+  const aggs: AggRequest[] = [{ fn: 'sum', column: 'v' }];
+  const sums = (t: arrow.Table): Record<string, unknown> => Object.fromEntries(sumOf(t, ['k'], aggs).map((r) => [String(r[0]), r[1]]));
+
+  it('dictionaries with the same length and bytes but other strings, or other null entries, are not confused', () => {
+    // Same entry count, same byte length, different strings and order; then a null entry.
+    expect(sums(table(['ab', 'cd', 'ab'], [0, 1, 2, 1]))).toEqual({ ab: 4n, cd: 6n });
+    expect(sums(table(['cd', 'ab', 'cd'], [0, 1, 2, 1]))).toEqual({ cd: 4n, ab: 6n });
+    expect(sums(table(['ba', 'dc', 'ab'], [0, 1, 2, 1]))).toEqual({ ba: 1n, dc: 6n, ab: 3n });
+    expect(sums(table(['ab', null, 'ab'], [0, 1, 2, 1]))).toEqual({ ab: 4n, null: 6n });
+    // And the first one again (a cache hit) still groups right.
+    expect(sums(table(['ab', 'cd', 'ab'], [0, 1, 2, 1]))).toEqual({ ab: 4n, cd: 6n });
+  });
+});

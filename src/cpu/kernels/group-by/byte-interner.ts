@@ -170,6 +170,12 @@ export class ByteInterner {
     this.wrap = wrap;
   }
 
+  /** Every interned string, in id order, as the value bytes and offsets of an Arrow Utf8 column (copies). */
+  utf8(): { bytes: Uint8Array; offsets: Int32Array } {
+    const offsets = this.starts.slice(0, this.size + 1);
+    return { bytes: this.pool.slice(0, offsets[this.size]), offsets };
+  }
+
   /** The string interned as `id` (decoded from its UTF-8 bytes). */
   text(id: number): string {
     return DECODER.decode(this.pool.subarray(this.starts[id], this.starts[id + 1]));

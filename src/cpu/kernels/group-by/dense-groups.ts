@@ -7,9 +7,10 @@
  * counts are moved to their groups at the end. The loops take every array as a parameter so
  * that V8 keeps them in registers.
  */
+import type * as arrow from 'apache-arrow';
 import type { GroupIds } from './group-rows.js';
 import { ByteInterner } from './byte-interner.js';
-import { dictionaryIndices, numericValues, validityOf, type Chunks, type ColumnKind, type IndexArray } from './column-kind.js';
+import { dictionaryChunks, dictionaryIndices, numericValues, stringChunk, validityOf, type Chunks, type ColumnKind, type IndexArray } from './column-kind.js';
 import { dictionaryCodes, dictionaryEntries, directLimit, smallIntRange, type SmallInts } from './encode-column.js';
 
 /** Group state while numbering: code → group, and the first row of every group. */
@@ -94,12 +95,75 @@ interface EntryState {
   count: Float64Array;
 }
 
+/**
+ * code + 1 of every entry of one dictionary (0 for a null entry), entries with equal strings
+ * sharing a code, and the code space, kept across calls by the dictionary's content: a column
+ * whose chunks share one dictionary (a persisted partition) is then interned once, not once per
+ * query, even in a worker, where each task rebuilds the Arrow objects over the same memory.
+ */
+interface SingleCodes {
+  codes: Int32Array;
+  card: number;
+  /** The dictionary's bytes, offsets and validity, compared on a hit (hashes can collide). */
+  bytes: Uint8Array;
+  offsets: Int32Array;
+  validity: Uint8Array | null;
+}
+
+const SINGLE_DICTIONARY = new Map<string, SingleCodes>();
+const SINGLE_MAX = 32;
+
+function sameBytes(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function singleDictionaryCodes(data: arrow.Data): { codes: Int32Array; card: number } {
+  const entries = dictionaryChunks(data);
+  const fresh = (): SingleCodes => {
+    const strings = new ByteInterner(Math.min(data.dictionary?.length ?? 16, 1 << 20));
+    const codes = dictionaryCodes(data, strings, new Map());
+    return { codes, card: strings.size + 1, bytes: new Uint8Array(0), offsets: new Int32Array(0), validity: null };
+  };
+  if (entries.length !== 1) return fresh();
+  const entry = entries[0]!;
+  const { bytes, offsets } = stringChunk(entry);
+  const used = bytes.subarray(offsets[0], offsets[entry.length]);
+  const validity = validityOf(entry);
+  let h = 0x811c9dc5 ^ entry.length;
+  for (let i = 0; i < used.length; i++) h = Math.imul(h ^ used[i]!, 0x01000193);
+  const key = `${entry.length}:${entry.offset}:${used.length}:${h >>> 0}`;
+  const hit = SINGLE_DICTIONARY.get(key);
+  const rel = (k: number): number => offsets[k]! - offsets[0]!;
+  if (hit !== undefined && sameBytes(hit.bytes, used) && hit.offsets.every((o, k) => o === rel(k))
+    && (hit.validity === null) === (validity === null) && (validity === null || sameBytes(hit.validity!, validity))) {
+    return hit;
+  }
+  const made = fresh();
+  made.bytes = used.slice();
+  made.offsets = Int32Array.from({ length: entry.length + 1 }, (_, k) => rel(k));
+  made.validity = validity === null ? null : validity.slice();
+  if (SINGLE_DICTIONARY.size >= SINGLE_MAX) SINGLE_DICTIONARY.delete(SINGLE_DICTIONARY.keys().next().value!);
+  SINGLE_DICTIONARY.set(key, made);
+  return made;
+}
+
 function denseDictionary(chunks: Chunks, n: number): GroupIds {
-  const strings = new ByteInterner(dictionaryEntries(chunks));
-  const cache = new Map<unknown, Int32Array>();
-  // Every dictionary is interned first, so the code space (and the table) is known.
-  const entryCodes = chunks.map((d) => dictionaryCodes(d, strings, cache));
-  const num = numbering(n, strings.size + 1);
+  let entryCodes: Int32Array[];
+  let card: number;
+  if (chunks.length > 0 && chunks.every((d) => d.dictionary === chunks[0]!.dictionary)) {
+    const single = singleDictionaryCodes(chunks[0]!);
+    entryCodes = chunks.map(() => single.codes);
+    card = single.card;
+  } else {
+    const strings = new ByteInterner(dictionaryEntries(chunks));
+    const cache = new Map<unknown, Int32Array>();
+    // Every dictionary is interned first, so the code space (and the table) is known.
+    entryCodes = chunks.map((d) => dictionaryCodes(d, strings, cache));
+    card = strings.size + 1;
+  }
+  const num = numbering(n, card);
   const entries = new Map<unknown, EntryState>();
   const nulls = { count: 0 };
   let start = 0;
