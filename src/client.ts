@@ -1,13 +1,19 @@
+/**
+ * The client: owns what work runs on (the GPU device, the CPU worker pool) and what it holds
+ * (the memory manager, with its spill directory), counts tasks over its life, and relays the
+ * task and memory events of its computations to `on()` listeners.
+ */
 import type { Vector } from 'apache-arrow';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { CpuPool } from './cpu/cpu-pool.js';
 import { DeviceError, DuskError } from './errors.js';
-import { cancellation, checkRetries, type ExecContext, type ExecStats } from './exec/executor.js';
+import { cancellation, checkRetries, type ExecContext, type ExecStats, type TaskEvent } from './exec/executor.js';
 import { acquireGpu, type GpuMode } from './gpu/acquire-gpu.js';
 import type { AdapterReport, GpuContext } from './gpu/gpu-context.js';
 import type { PoolStats } from './gpu/buffer-pool.js';
 import { reduceColumn, type ReduceDevice, type ReduceResult } from './reduce/reduce-column.js';
 import type { ReduceOp } from './reduce/reduce-partial.js';
+import { MemoryManager, type MemoryEvents, type MemoryStats } from './sched/memory-manager.js';
 import { parseSize } from './size.js';
 
 export interface ClientOptions {
@@ -15,8 +21,14 @@ export interface ClientOptions {
   gpu?: GpuMode;
   /** CPU worker threads (default: available parallelism). */
   workers?: number;
-  /** Host bytes the engine may hold (default: half the machine's memory). */
+  /**
+   * Host bytes the engine may hold (default: half the machine's memory). Enforced for the
+   * partitions `persist()` keeps: above it, the least recently used go to `spillDir`. Sources
+   * being read and intermediate results are not counted or spilled yet.
+   */
   memoryLimit?: string | number;
+  /** Where the client makes its own spill directory, removed by `close()` (default: `os.tmpdir()`). */
+  spillDir?: string;
   /** Device bytes the buffer pool may hold. */
   gpuMemoryLimit?: string | number;
   /** Cap on one storage binding, in bytes; the device's own limit when not set. */
@@ -37,10 +49,24 @@ export interface ClientOptions {
 
 export type SchedulerMode = 'auto' | 'gpu' | 'cpu' | 'sync';
 
+/** What `client.on(name, listener)` passes to its listeners, by event name. */
+export interface ClientEvents {
+  /** A partition, merge or GPU reduction task of a computation finished. */
+  task: TaskEvent;
+  /** The bytes the memory manager holds changed. */
+  memory: MemoryStats;
+  /** A persisted partition left memory for the spill directory. */
+  spill: MemoryEvents['spill'];
+}
+
 /** What `client.stats()` reports, counted over the client's life. */
 export interface ClientStats {
+  /** Task attempts started per device (a retried task counts once per attempt). */
   tasks: { gpu: number; cpu: number; sync: number };
+  /** Bytes of persisted partitions written out of memory to disk, over the client's life. */
   bytesSpilled: number;
+  /** Bytes of persisted partitions in memory now (the memory manager's count). */
+  bytesHeld: number;
   /** Highest resident set size of the process seen when a task finished, in bytes. */
   peakMemory: number;
   /** Partitions planned for the GPU that ran on the CPU after all, each with the GPU's reason (the latest 100). */
@@ -82,6 +108,9 @@ const SCHEDULERS: readonly SchedulerMode[] = ['auto', 'gpu', 'cpu', 'sync'];
 export class Client {
   private closed = false;
   private readonly execStats: ExecStats = { tasks: { gpu: 0, cpu: 0, sync: 0 }, peakMemory: 0, gpuFallbacks: [] };
+  // Keyed by event name; each set holds listeners of that name's event type only (see on()).
+  private readonly listeners = new Map<keyof ClientEvents, Set<(event: never) => void>>();
+  private listenerFailed = false;
 
   private constructor(
     private readonly gpuContext: GpuContext | null,
@@ -91,7 +120,12 @@ export class Client {
     readonly scheduler: SchedulerMode,
     /** Times a task whose failure may be transient runs again (`ClientOptions.retries`). */
     readonly retries: number,
-  ) {}
+    /** @internal Counts what the client holds (persisted partitions) and spills it above `memoryLimit`. */
+    readonly memory: MemoryManager,
+  ) {
+    memory.on('memory', (event) => this.emit('memory', event));
+    memory.on('spill', (event) => this.emit('spill', event));
+  }
 
   static async create(options: ClientOptions = {}): Promise<Client> {
     const memoryLimit = options.memoryLimit === undefined ? Math.floor(totalmem() / 2) : parseSize(options.memoryLimit, 'memoryLimit');
@@ -107,8 +141,12 @@ export class Client {
       throw new DeviceError('NO_GPU', "scheduler: 'gpu' needs a GPU, but gpu is 'off'");
     }
     const { gpu, reasons } = await acquireGpu(scheduler === 'gpu' && gpuOptions.mode === 'auto' ? { ...gpuOptions, mode: 'require' } : gpuOptions);
+    if (options.spillDir !== undefined && (typeof options.spillDir !== 'string' || options.spillDir === '')) {
+      throw new DuskError('BAD_OPTION', `spillDir must be a directory path, not ${JSON.stringify(options.spillDir)}`);
+    }
+    const memory = new MemoryManager({ limit: memoryLimit, spillDir: options.spillDir ?? tmpdir() });
     const pool = new CpuPool(options.workers ?? availableParallelism());
-    const client = new Client(gpu, reasons, pool, memoryLimit, scheduler, retries);
+    const client = new Client(gpu, reasons, pool, memoryLimit, scheduler, retries, memory);
     clients.push(client);
     return client;
   }
@@ -134,6 +172,7 @@ export class Client {
       stats: this.execStats,
       retries: this.retries,
       cancel: cancellation(),
+      onTask: (event) => this.emit('task', event),
     };
   }
 
@@ -152,11 +191,39 @@ export class Client {
     }
   }
 
-  /** Tasks run per device, bytes spilled and peak memory, over the client's life. */
+  /**
+   * Tasks run per device, bytes spilled and peak memory over the client's life, and the bytes
+   * held now.
+   *
+   * @example
+   * const { bytesSpilled, bytesHeld } = client.stats();
+   */
   stats(): ClientStats {
-    // Nothing spills yet (the memory manager is the scheduler's); peak memory is the process's
-    // resident set, sampled as tasks finish.
-    return { tasks: { ...this.execStats.tasks }, bytesSpilled: 0, peakMemory: this.execStats.peakMemory, gpuFallbacks: [...this.execStats.gpuFallbacks] };
+    // Peak memory is the process's resident set, sampled as tasks finish; bytes held and
+    // spilled are the memory manager's (persisted partitions only, for now).
+    const { bytesSpilled, bytesHeld } = this.memory.stats();
+    return { tasks: { ...this.execStats.tasks }, bytesSpilled, bytesHeld, peakMemory: this.execStats.peakMemory, gpuFallbacks: [...this.execStats.gpuFallbacks] };
+  }
+
+  /**
+   * Calls `listener` on each event of that name: `task` as each task of a computation finishes,
+   * `memory` when the bytes held change, `spill` when a persisted partition goes to disk.
+   * Returns a function that unsubscribes it. Listeners run synchronously, inside the
+   * computation: keep them short. One that throws does not fail the computation: the first
+   * such error of this client is written to stderr as a warning (DUSK_LISTENER), later ones
+   * are ignored.
+   *
+   * @example
+   * const off = client.on('task', (e) => console.log(`${e.operator} #${e.partition} on ${e.device}: ${e.ms.toFixed(1)} ms`));
+   * await df.compute();
+   * off();
+   */
+  on<K extends keyof ClientEvents>(name: K, listener: (event: ClientEvents[K]) => void): () => void {
+    let set = this.listeners.get(name);
+    if (set === undefined) this.listeners.set(name, (set = new Set()));
+    const listeners = set;
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
   }
 
   get gpu(): GpuContext | null {
@@ -192,12 +259,38 @@ export class Client {
     });
   }
 
+  /**
+   * Ends the client: frees the GPU device and the worker threads, forgets every persisted
+   * partition and deletes the spill directory with its files. Calling it again does nothing.
+   *
+   * @example
+   * const client = await Client.create({ memoryLimit: '1GB', spillDir: '/scratch' });
+   * try { await (await df.persist()).count(); } finally { await client.close(); }
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clients.splice(clients.indexOf(this), 1);
-    this.gpuContext?.destroy();
-    await this.pool.destroy();
+    try {
+      this.gpuContext?.destroy();
+      await this.pool.destroy();
+    } finally {
+      await this.memory.close();
+    }
+  }
+
+  private emit<K extends keyof ClientEvents>(name: K, event: ClientEvents[K]): void {
+    for (const listener of this.listeners.get(name) ?? []) {
+      try {
+        (listener as (event: ClientEvents[K]) => void)(event);
+      } catch (cause) {
+        // A progress display or a logger must not fail the work it watches.
+        if (this.listenerFailed) continue;
+        this.listenerFailed = true;
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        process.emitWarning(`a '${name}' listener of a Dusk client threw (${reason}); the computation goes on, and later listener errors of this client are ignored`, { code: 'DUSK_LISTENER' });
+      }
+    }
   }
 
   private assertOpen(): void {

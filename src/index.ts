@@ -3,7 +3,9 @@
  * WebGPU and a CPU worker-thread twin of each. This barrel is the public API.
  */
 export { Client } from './client.js';
-export type { ClientInfo, ClientOptions, ClientReduceOptions, ClientStats, SchedulerMode } from './client.js';
+export type { ClientEvents, ClientInfo, ClientOptions, ClientReduceOptions, ClientStats, SchedulerMode } from './client.js';
+export type { TaskEvent } from './exec/executor.js';
+export type { ComputeFigures, ProgressStream } from './frame/progress.js';
 export {
   DuskError,
   SchemaError,

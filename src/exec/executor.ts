@@ -48,8 +48,28 @@ export interface ExecContext {
   retries: number;
   /** Aborted, with the final error as reason, when a task of this computation fails for good. */
   cancel?: AbortController;
-  /** Called as tasks finish, for progress reporting. */
-  onTask?: (event: { stage: number; done: number; total: number }) => void;
+  /** Called as each partition, merge or reduction task finishes (progress, `client.on('task')`). */
+  onTask?: (event: TaskEvent) => void;
+}
+
+/**
+ * A task of a computation finished: what `client.on('task')` receives and the progress bar
+ * draws. `done` of `total` counts the tasks of the same `kind` in the same step of the stage
+ * (its partitions; one level or phase of its merges; its GPU column reductions).
+ */
+export interface TaskEvent {
+  /** The stage's index in the computation, from 0 for the first stage run. */
+  stage: number;
+  /** The partition's index (for a merge: the merge's index in its level or phase). */
+  partition: number;
+  /** Where the task ran in the end (a GPU partition sent back to the CPU says `cpu`). */
+  device: TaskDevice;
+  operator: string;
+  /** Milliseconds from the task's start to its end, reading its input and retries included. */
+  ms: number;
+  done: number;
+  total: number;
+  kind: 'partition' | 'merge' | 'reduce';
 }
 
 /**

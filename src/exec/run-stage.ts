@@ -1,7 +1,8 @@
 /**
  * Runs a physical plan (a chain of stages) and returns its output partitions. For each stage:
  * list the input partitions (Parquet pieces after row-group skipping, CSV blocks, in-memory
- * tables, or the previous stage's output), run one fused task per partition with a bounded
+ * tables, persisted partitions held by a memory manager and fetched only while their task runs,
+ * or the previous stage's output), run one fused task per partition with a bounded
  * number in flight, then end the stage: collect, keep the first rows, or aggregate (tree
  * combine of partials, split into buckets merged in parallel when the groups are many; or GPU
  * reductions for whole-frame numeric aggregates).
@@ -13,11 +14,11 @@ import { PlanError, TaskError } from '../errors.js';
 import { planCsvPieces } from '../io/csv/csv-dataset.js';
 import { planParquetPieces } from '../io/parquet/parquet-dataset.js';
 import { exprColumns } from '../plan/expr-columns.js';
-import { sourceSchema, type ScanNode } from '../plan/logical-plan.js';
+import { isHeldPartition, sourceSchema, type HeldPartition, type ScanNode } from '../plan/logical-plan.js';
 import type { Stage, StageEnd } from '../plan/stage.js';
 import { reduceColumn } from '../reduce/reduce-column.js';
 import type { ReduceOp } from '../reduce/reduce-partial.js';
-import { runAll, runGpuPartition, runMerge, runPartition, type ExecContext } from './executor.js';
+import { runAll, runGpuPartition, runMerge, runPartition, type ExecContext, type TaskDevice, type TaskEvent } from './executor.js';
 import { gpuPartial } from './gpu-aggregate.js';
 import { gpuCollect } from './gpu-collect.js';
 import type { ShippablePartial } from './merge-task.js';
@@ -54,8 +55,14 @@ function readSchema(scan: ScanNode): arrow.Schema {
   return new arrow.Schema(sourceSchema(scan.source).fields.filter((f) => columns.has(f.name)));
 }
 
+/**
+ * What one task of a stage reads: a ReadSpec, or a partition that persist() keeps in a memory
+ * manager, turned into a table read only while its task runs (`withRead`).
+ */
+export type StageRead = ReadSpec | HeldPartition;
+
 export interface ScanPlan {
-  reads: ReadSpec[];
+  reads: StageRead[];
   /** Row groups skipped by statistics, out of how many (Parquet). */
   rowGroups?: { total: number; skipped: number };
 }
@@ -75,13 +82,61 @@ export async function planScan(scan: ScanNode, ctx: Pick<ExecContext, 'device'>)
       return { reads: pieces.map((piece) => ({ kind: 'csv', dataset, piece, columns })) };
     }
     case 'memory':
-      if (source.tables.length === 0) throw new PlanError('UNPERSISTED', `${source.label}: this frame's partitions were freed by unpersist()`);
-      return { reads: source.tables.map((t) => ({ kind: 'table', table: ctx.device === 'cpu' ? shared(t) : t })) };
+      if (source.tables.length === 0 || source.tables.some((p) => isHeldPartition(p) && !p.memory.has(p.key))) throw unpersisted(source.label);
+      // Held partitions are already in shared memory (persist() shares them, spills read back shared).
+      return { reads: source.tables.map((p) => (isHeldPartition(p) ? p : { kind: 'table', table: ctx.device === 'cpu' ? shared(p) : p })) };
   }
 }
 
+function unpersisted(label: string): PlanError {
+  return new PlanError('UNPERSISTED', `${label}: this frame's partitions were freed by unpersist() or by closing the client that persisted them; persist() the source frame again`);
+}
+
+/**
+ * Runs `run` on the table `read` names. A held partition is pinned and fetched (read back from
+ * its spill file if it was spilled) for the task's duration only, then unpinned, so that the
+ * memory manager may spill it again between tasks. A failure to fetch it is the task's failure
+ * (a TaskError that cancels the computation), like a failed read of a file.
+ */
+async function withRead<T>(read: StageRead, ctx: ExecContext, operator: string, partition: number, run: (read: ReadSpec) => Promise<T>): Promise<T> {
+  if (read.kind !== 'held') return run(read);
+  const { memory, key } = read;
+  let table: arrow.Table;
+  try {
+    if (!memory.has(key)) throw unpersisted(operator);
+    memory.pin(key);
+  } catch (cause) {
+    throw fetchFailed(cause, ctx, operator, partition);
+  }
+  try {
+    try {
+      table = await memory.get(key);
+    } catch (cause) {
+      throw fetchFailed(cause, ctx, operator, partition);
+    }
+    return await run({ kind: 'table', table });
+  } finally {
+    // Gone meanwhile (unpersist() or the client closed): nothing is left to unpin.
+    if (memory.has(key)) memory.unpin(key);
+  }
+}
+
+function fetchFailed(cause: unknown, ctx: ExecContext, operator: string, partition: number): TaskError {
+  const signal = ctx.cancel?.signal;
+  if (signal?.aborted === true && signal.reason instanceof TaskError) return signal.reason;
+  const error = cause instanceof TaskError ? cause : new TaskError({ operator, partition, device: ctx.device, cause });
+  ctx.cancel?.abort(error);
+  return error;
+}
+
+/** Reports finished tasks of one kind in one step of a stage, counting them. */
+function taskReporter(ctx: ExecContext, stage: number, total: number, kind: TaskEvent['kind']): (partition: number, operator: string, device: TaskDevice, started: number) => void {
+  let done = 0;
+  return (partition, operator, device, started) => ctx.onTask?.({ stage, partition, device, operator, ms: performance.now() - started, done: ++done, total, kind });
+}
+
 /** Output partitions of a stage's input. */
-async function inputReads(stage: Stage, ctx: ExecContext, stageIndex: number): Promise<{ reads: ReadSpec[]; scan: ScanNode | null }> {
+async function inputReads(stage: Stage, ctx: ExecContext, stageIndex: number): Promise<{ reads: StageRead[]; scan: ScanNode | null }> {
   if (stage.input.kind === 'scan') return { reads: (await planScan(stage.input.scan, ctx)).reads, scan: stage.input.scan };
   const tables = await runStages(stage.input.stage, ctx, stageIndex - 1);
   return { reads: tables.map((table) => ({ kind: 'table', table })), scan: null };
@@ -123,26 +178,32 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
   const operator = stageOperator(stage);
   const inputColumns = stage.input.kind === 'stage' ? stage.input.stage.schema.fields.map((f) => f.name) : [];
   const end = stage.end;
-  let done = 0;
-  const report = (): void => ctx.onTask?.({ stage: stageIndex, done: ++done, total: reads.length });
+  const reported = taskReporter(ctx, stageIndex, reads.length, 'partition');
+  const report = (i: number, device: TaskDevice, started: number): void => reported(i, operator, device, started);
   switch (end.kind) {
     case 'collect': {
       const gpuPlan = end.gpuPlan;
       const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
-        const cpu = async (): Promise<arrow.Table> => tableOf(await runPartition(task(reads[i]!, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i));
-        let table: arrow.Table;
-        if (gpuPlan !== undefined) {
+        const started = performance.now();
+        let device: TaskDevice = ctx.device;
+        const table = await withRead(reads[i]!, ctx, operator, i, async (read) => {
+          const cpu = async (): Promise<arrow.Table> => {
+            device = ctx.device;
+            return tableOf(await runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i));
+          };
+          if (gpuPlan === undefined) return cpu();
           // A lost device sends the partition to the CPU; the device out of memory is retried.
-          table = await runGpuPartition(ctx, operator, i, async () => {
-            const r = await gpuCollect(gpuPlan, stage.schema, reads[i]!, ctx, operator, i);
-            if ('table' in r) return r.table;
+          return runGpuPartition(ctx, operator, i, async () => {
+            const r = await gpuCollect(gpuPlan, stage.schema, read, ctx, operator, i);
+            if ('table' in r) {
+              device = 'gpu';
+              return r.table;
+            }
             noteFallback(ctx, operator, i, r.unsupported);
             return cpu();
           }, cpu);
-        } else {
-          table = await cpu();
-        }
-        report();
+        });
+        report(i, device, started);
         return table;
       });
       return outs;
@@ -154,8 +215,10 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
       for (let start = 0; start < reads.length && rows < end.n; start += ctx.workers) {
         const window = reads.slice(start, start + ctx.workers);
         const got = await runAll(window.length, ctx.workers, async (j) => {
-          const out = await runPartition(task(window[j]!, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, start + j);
-          report();
+          const started = performance.now();
+          const out = await withRead(window[j]!, ctx, operator, start + j, (read) =>
+            runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, start + j));
+          report(start + j, ctx.device, started);
           return tableOf(out);
         });
         for (const t of got) {
@@ -168,8 +231,8 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
     }
     case 'aggregate':
       return [end.device === 'gpu' && end.gpuPlan === undefined
-        ? await aggregateOnGpu(stage, end, reads, scan, ctx, operator, inputColumns, report)
-        : await aggregateOnCpu(stage, end, reads, scan, ctx, operator, inputColumns, report)];
+        ? await aggregateOnGpu(stage, end, reads, scan, ctx, operator, inputColumns, report, stageIndex)
+        : await aggregateOnCpu(stage, end, reads, scan, ctx, operator, inputColumns, report, stageIndex)];
   }
 }
 
@@ -194,9 +257,11 @@ function requests(end: AggregateEnd): AggRequest[] {
   return end.aggs.map((a) => ({ fn: a.fn, column: a.column }));
 }
 
+type Report = (partition: number, device: TaskDevice, started: number) => void;
+
 async function aggregateOnCpu(
-  stage: Stage, end: AggregateEnd, reads: ReadSpec[], scan: ScanNode | null, ctx: ExecContext, operator: string,
-  inputColumns: string[], report: () => void,
+  stage: Stage, end: AggregateEnd, reads: StageRead[], scan: ScanNode | null, ctx: ExecContext, operator: string,
+  inputColumns: string[], report: Report, stageIndex: number,
 ): Promise<arrow.Table> {
   const aggs = requests(end);
   const partialEnd: TaskEnd = { kind: 'partial', keys: end.keys, aggs, split: 1 };
@@ -205,33 +270,37 @@ async function aggregateOnCpu(
     const input = stage.input;
     reads = [{ kind: 'table', table: emptyTable(input.kind === 'scan' ? readSchema(input.scan) : input.stage.schema) }];
   }
-  const cpuPartial = async (i: number): Promise<ShippablePartial[]> => {
-    const out = await runPartition(task(reads[i]!, scan, stage, partialEnd, inputColumns), ctx, operator, i);
-    if (out.kind !== 'partial') throw new Error('expected a partial aggregate');
-    return out.partials;
-  };
   const gpuPlan = end.device === 'gpu' ? end.gpuPlan : undefined;
   const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
-    let parts: ShippablePartial[];
-    if (gpuPlan !== undefined) {
-      parts = await runGpuPartition(ctx, operator, i, async () => {
-        const r = await gpuPartial(gpuPlan, reads[i]!, ctx, operator, i);
-        if ('partial' in r) return [r.partial];
+    const started = performance.now();
+    let device: TaskDevice = ctx.device;
+    const parts = await withRead(reads[i]!, ctx, operator, i, async (read) => {
+      const cpuPartial = async (): Promise<ShippablePartial[]> => {
+        device = ctx.device;
+        const out = await runPartition(task(read, scan, stage, partialEnd, inputColumns), ctx, operator, i);
+        if (out.kind !== 'partial') throw new Error('expected a partial aggregate');
+        return out.partials;
+      };
+      if (gpuPlan === undefined) return cpuPartial();
+      return runGpuPartition(ctx, operator, i, async () => {
+        const r = await gpuPartial(gpuPlan, read, ctx, operator, i);
+        if ('partial' in r) {
+          device = 'gpu';
+          return [r.partial];
+        }
         // The GPU said this partition needs the CPU (explain() cannot know it ahead: it depends on the values).
         noteFallback(ctx, operator, i, r.unsupported);
-        return cpuPartial(i);
-      }, () => cpuPartial(i));
-    } else {
-      parts = await cpuPartial(i);
-    }
-    report();
+        return cpuPartial();
+      }, cpuPartial);
+    });
+    report(i, device, started);
     return parts;
   });
-  return combinePartials(stage, end, outs.flat(), ctx, operator);
+  return combinePartials(stage, end, outs.flat(), ctx, operator, stageIndex);
 }
 
 /** Merges partition partials (tree of FAN_IN, or split by key hash when groups are many) and finalizes. */
-async function combinePartials(stage: Stage, end: AggregateEnd, partials: ShippablePartial[], ctx: ExecContext, operator: string): Promise<arrow.Table> {
+async function combinePartials(stage: Stage, end: AggregateEnd, partials: ShippablePartial[], ctx: ExecContext, operator: string, stageIndex: number): Promise<arrow.Table> {
   const aggs = requests(end);
   const names = end.aggs.map((a) => a.name);
   let result: arrow.Table;
@@ -239,12 +308,18 @@ async function combinePartials(stage: Stage, end: AggregateEnd, partials: Shippa
   if (partials.length > 1 && largest >= SPLIT_GROUPS && end.keys.length > 0) {
     // Many groups: split each partial into buckets by key hash, merge the buckets in parallel.
     const buckets = ctx.workers * 2;
+    const splitDone = taskReporter(ctx, stageIndex, partials.length, 'merge');
     const split = await runAll(partials.length, ctx.workers * 2, async (i) => {
+      const started = performance.now();
       const out = await runMerge({ parts: [partials[i]!], keys: end.keys, aggs, finalize: null, split: buckets }, ctx, `${operator}→split`, i);
+      splitDone(i, `${operator}→split`, ctx.device, started);
       return out.kind === 'partials' ? out.partials : [];
     });
+    const mergeDone = taskReporter(ctx, stageIndex, buckets, 'merge');
     const tables = await runAll(buckets, ctx.workers * 2, async (b) => {
+      const started = performance.now();
       const out = await runMerge({ parts: split.map((s) => s[b]!), keys: end.keys, aggs, finalize: names, split: 1 }, ctx, `${operator}→merge`, b);
+      mergeDone(b, `${operator}→merge`, ctx.device, started);
       return out.kind === 'table' ? (out.table as arrow.Table) : emptyTable(stage.schema);
     });
     result = concatTables(tables, stage.schema);
@@ -254,12 +329,17 @@ async function combinePartials(stage: Stage, end: AggregateEnd, partials: Shippa
     while (level.length > FAN_IN) {
       const groups = Math.ceil(level.length / FAN_IN);
       const current = level;
+      const levelDone = taskReporter(ctx, stageIndex, groups, 'merge');
       level = (await runAll(groups, ctx.workers * 2, async (g) => {
+        const started = performance.now();
         const out = await runMerge({ parts: current.slice(g * FAN_IN, (g + 1) * FAN_IN), keys: end.keys, aggs, finalize: null, split: 1 }, ctx, `${operator}→merge`, g);
+        levelDone(g, `${operator}→merge`, ctx.device, started);
         return out.kind === 'partials' ? out.partials : [];
       })).flat();
     }
+    const started = performance.now();
     const out = await runMerge({ parts: level, keys: end.keys, aggs, finalize: names, split: 1 }, ctx, `${operator}→finalize`, 0);
+    taskReporter(ctx, stageIndex, 1, 'merge')(0, `${operator}→finalize`, ctx.device, started);
     result = concatTables([out.kind === 'table' ? (out.table as arrow.Table) : emptyTable(stage.schema)], stage.schema);
   }
   return end.orderBy.length > 0 ? sortTable(result, end.orderBy) : result;
@@ -268,12 +348,13 @@ async function combinePartials(stage: Stage, end: AggregateEnd, partials: Shippa
 const REDUCE_OF: Record<string, ReduceOp> = { count: 'count', sum: 'sum', mean: 'mean', min: 'min', max: 'max', var: 'var', std: 'std' };
 
 async function aggregateOnGpu(
-  stage: Stage, end: AggregateEnd, reads: ReadSpec[], scan: ScanNode | null, ctx: ExecContext, operator: string,
-  inputColumns: string[], report: () => void,
+  stage: Stage, end: AggregateEnd, reads: StageRead[], scan: ScanNode | null, ctx: ExecContext, operator: string,
+  inputColumns: string[], report: Report, stageIndex: number,
 ): Promise<arrow.Table> {
   const tables = await runAll(reads.length, ctx.workers * 2, async (i) => {
-    const out = await runPartition(task(reads[i]!, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i);
-    report();
+    const started = performance.now();
+    const out = await withRead(reads[i]!, ctx, operator, i, (read) => runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i));
+    report(i, ctx.device, started);
     return tableOf(out);
   });
   const inputSchema = stage.input.kind === 'scan' ? stage.input.scan.schema : stage.input.stage.schema;
@@ -282,8 +363,10 @@ async function aggregateOnGpu(
   for (const a of end.aggs) byColumn.set(a.column!, [...(byColumn.get(a.column!) ?? []), REDUCE_OF[a.fn]!]);
   const values = new Map<string, Map<ReduceOp, number | bigint | null>>();
   let c = 0;
+  const reduced = taskReporter(ctx, stageIndex, byColumn.size, 'reduce');
   for (const [column, ops] of byColumn) {
     const vector = input.getChild(column)!;
+    const started = performance.now();
     try {
       ctx.stats.tasks.gpu++;
       const r = await reduceColumn(vector, ops, { column, device: 'gpu', gpu: ctx.gpu, pool: ctx.pool });
@@ -291,6 +374,7 @@ async function aggregateOnGpu(
     } catch (cause) {
       throw new TaskError({ operator: `${operator}(${column})`, partition: c, device: 'gpu', cause });
     }
+    reduced(c, `${operator}(${column})`, 'gpu', started);
     c++;
   }
   const fields = new Map(input.schema.fields.map((f) => [f.name, f.type]));

@@ -12,11 +12,15 @@ import type { PlanNode } from '../plan/logical-plan.js';
 import { lower } from '../plan/lower.js';
 import { simplify } from '../plan/optimize/optimize.js';
 import type { Stage } from '../plan/stage.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, type ProgressReporter, type ProgressStream } from './progress.js';
 
 export interface ComputeOptions {
-  /** Draw a progress bar (a plain line per stage when stdout is not a terminal). */
-  progress?: boolean;
+  /**
+   * Draw a progress bar on stdout (a plain line per stage when it is not a terminal), or on the
+   * stream given, then a summary of this computation: wall time, tasks per device, bytes
+   * spilled, peak memory.
+   */
+  progress?: boolean | ProgressStream;
   /** Times a task whose failure may be transient runs again, for this call (default: the client's `retries`). */
   retries?: number;
 }
@@ -34,13 +38,35 @@ export async function computePartitions(plan: PlanNode, options: ComputeOptions 
   const ctx: ExecContext = client.execContext();
   if (retries !== undefined) ctx.retries = retries;
   const stage = physicalPlan(plan, client);
-  const progress = options.progress === true ? progressReporter(stage) : null;
-  if (progress !== null) ctx.onTask = progress.onTask;
+  const out = options.progress === true ? process.stdout : options.progress === false ? undefined : options.progress;
+  if (out === undefined) return { partitions: await runStages(stage, ctx), client };
+  return { partitions: await withProgress(progressReporter(stage, out), client, ctx, () => runStages(stage, ctx)), client };
+}
+
+/**
+ * Runs `run` with its task events going to `progress` as well, and finishes the report with
+ * the memory figures of this run. The memory manager is the client's: a computation running at
+ * the same time on the same client adds its spills and bytes to these figures.
+ */
+async function withProgress<T>(progress: ProgressReporter, client: Client, ctx: ExecContext, run: () => Promise<T>): Promise<T> {
+  const before = client.memory.stats();
+  let peakHeld = before.bytesHeld;
+  const off = client.memory.on('memory', ({ bytesHeld }) => {
+    peakHeld = Math.max(peakHeld, bytesHeld);
+  });
+  const relay = ctx.onTask;
+  ctx.onTask = (event) => {
+    relay?.(event);
+    progress.onTask(event);
+  };
+  let ok = false;
   try {
-    const partitions = await runStages(stage, ctx);
-    return { partitions, client };
+    const result = await run();
+    ok = true;
+    return result;
   } finally {
-    progress?.finish(client.stats());
+    off();
+    progress.finish({ bytesSpilled: client.memory.stats().bytesSpilled - before.bytesSpilled, peakHeld, ok });
   }
 }
 

@@ -10,14 +10,15 @@ import { planParquetPieces } from '../io/parquet/parquet-dataset.js';
 import { shareTable } from '../exec/ship-table.js';
 import { emptyTable } from '../exec/run-stage.js';
 import type { Expr, ExprLike } from '../plan/expr.js';
-import type { PlanNode } from '../plan/logical-plan.js';
+import { isHeldPartition, type HeldPartition, type PlanNode } from '../plan/logical-plan.js';
 import { Client } from '../client.js';
 import { computePartitions, computePlan, physicalPlan, type ComputeOptions } from './compute-plan.js';
 import { describe } from './describe.js';
 import { explainStages } from './explain.js';
 import { GroupBy, type GroupByOptions } from './group-by.js';
-import { memoryScan } from './sources/memory-scan.js';
+import { heldScan, memoryScan } from './sources/memory-scan.js';
 import { toCsv, toParquet, type ToParquetOptions } from './to-parquet.js';
+import { unifyDictionaries } from './unify-dictionaries.js';
 import { aggregateNode, aggSpecs, type AggSpecInput } from './verbs/aggregate.js';
 import { filter } from './verbs/filter.js';
 import { assign, drop, rename, select } from './verbs/project.js';
@@ -25,6 +26,8 @@ import { checkColumn } from './verbs/schema-of.js';
 import { DuskError } from '../errors.js';
 
 const PERSISTED = 'persisted';
+/** Numbers persisted frames, so each partition's key in the memory manager is its own. */
+let persists = 0;
 
 function partitions(plan: PlanNode): number {
   switch (plan.kind) {
@@ -116,7 +119,7 @@ export class DataFrame {
   async count(): Promise<number> {
     const plan = this.plan;
     if (plan.kind === 'scan' && plan.predicate === null && plan.source.kind === 'memory') {
-      return plan.source.tables.reduce((n, t) => n + t.numRows, 0);
+      return plan.source.tables.reduce((n, p) => n + (isHeldPartition(p) ? p.rows : p.numRows), 0);
     }
     if (plan.kind === 'scan' && plan.predicate === null && plan.source.kind === 'parquet') {
       return plan.source.dataset.fileRowGroups.flat().reduce((n, g) => n + g.rows, 0);
@@ -128,17 +131,52 @@ export class DataFrame {
   /** count, mean, std, min, 25%, 50%, 75%, max of each numeric column. */
   describe(): Promise<arrow.Table> { return describe(this.plan); }
 
-  /** Computes the partitions and keeps them in (shared) memory; the returned frame reads those (options as `compute`). */
+  /**
+   * Computes the partitions and hands them, in shared memory, to the client's memory manager,
+   * which keeps them under `memoryLimit` by spilling the least recently used to `spillDir`; the
+   * returned frame reads them from there (back from disk when needed). They stay until
+   * `unpersist()` or `client.close()`. Options as `compute`.
+   *
+   * @example
+   * const hot = await readParquet('data/*.parquet').filter(col('v').gt(0)).persist();
+   * await hot.groupBy('k').sum('v').compute(); await hot.count();
+   * await hot.unpersist();
+   */
   async persist(options: ComputeOptions = {}): Promise<DataFrame> {
     const { partitions, client } = await computePartitions(this.plan, options);
-    const kept = balance(partitions.length > 0 ? partitions : [emptyTable(this.plan.schema)], client.info().workers * 2).map(shareTable);
-    return new DataFrame(memoryScan(kept, PERSISTED));
+    // One dictionary per string column and partition: each later groupby interns it once (and
+    // the kernel keeps that across queries) instead of once per row group per query.
+    const kept = balance(partitions.length > 0 ? partitions : [emptyTable(this.plan.schema)], client.info().workers * 2)
+      .map((t) => shareTable(unifyDictionaries(t)));
+    const { schema } = memoryScan(kept, PERSISTED); // checks that the partitions agree on a schema
+    const memory = client.memory;
+    const frame = ++persists;
+    const held: HeldPartition[] = [];
+    try {
+      kept.forEach((table, i) => {
+        const key = `persist-${frame}-${i}`;
+        memory.hold(key, table, { consumers: Infinity });
+        held.push({ kind: 'held', key, rows: table.numRows, memory });
+      });
+    } catch (error) {
+      for (const p of held) memory.discard(p.key);
+      throw error;
+    }
+    return new DataFrame(heldScan(held, schema, PERSISTED));
   }
 
-  /** Frees what `persist()` kept; this frame can no longer be computed. */
+  /**
+   * Frees what `persist()` kept, in memory and on disk; this frame can no longer be computed
+   * (a PlanError UNPERSISTED says so). On a frame that was not persisted it does nothing.
+   *
+   * @example
+   * const p = await df.persist(); await p.count(); await p.unpersist();
+   */
   async unpersist(): Promise<void> {
     const plan = this.plan;
-    if (plan.kind === 'scan' && plan.source.kind === 'memory' && plan.source.label === PERSISTED) plan.source.tables.length = 0;
+    if (plan.kind !== 'scan' || plan.source.kind !== 'memory' || plan.source.label !== PERSISTED) return;
+    for (const p of plan.source.tables) if (isHeldPartition(p)) p.memory.discard(p.key);
+    plan.source.tables.length = 0;
   }
 
   /**

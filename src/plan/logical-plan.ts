@@ -8,13 +8,41 @@ import * as arrow from 'apache-arrow';
 import type { AggFn } from '../cpu/kernels/group-by.js';
 import type { CsvDataset } from '../io/csv/csv-dataset.js';
 import type { ParquetDataset } from '../io/parquet/parquet-dataset.js';
+import type { MemoryManager } from '../sched/memory-manager.js';
 import type { Expr } from './expr.js';
 
 /** Where a scan's partitions come from. */
 export type Source =
   | { kind: 'parquet'; dataset: ParquetDataset; blocksize: number; label: string }
   | { kind: 'csv'; dataset: CsvDataset; label: string }
-  | { kind: 'memory'; tables: arrow.Table[]; schema: arrow.Schema; label: string };
+  | { kind: 'memory'; tables: MemoryPartition[]; schema: arrow.Schema; label: string };
+
+/**
+ * One partition of a memory source: a table of the user's (fromArrow, fromArrays), or a table
+ * that persist() handed to a client's memory manager, which may spill it to disk between
+ * queries. A scan reads a held partition by key (pin, get, unpin around its task), so the
+ * plan never keeps the table itself alive.
+ */
+export type MemoryPartition = arrow.Table | HeldPartition;
+
+/** A partition kept in a memory manager under `key` (see MemoryPartition). */
+export interface HeldPartition {
+  kind: 'held';
+  key: string;
+  /** Rows of the table, known without reading it back (count()). */
+  rows: number;
+  memory: MemoryManager;
+}
+
+/**
+ * Whether a memory source's partition is held in a memory manager (else it is a table).
+ *
+ * @example
+ * const rows = source.tables.reduce((n, p) => n + (isHeldPartition(p) ? p.rows : p.numRows), 0);
+ */
+export function isHeldPartition(p: MemoryPartition): p is HeldPartition {
+  return !(p instanceof arrow.Table);
+}
 
 export interface ScanNode {
   kind: 'scan';
