@@ -30,6 +30,8 @@ export type ShipMode = 'move' | 'copy' | 'share';
 
 class Shipper {
   readonly transfer = new Set<ArrayBuffer>();
+  /** A dictionary shared by several chunks is shipped once (the same array, which structured cloning keeps shared). */
+  private readonly dictionaries = new Map<arrow.Vector, ShippedData[]>();
 
   constructor(private readonly mode: ShipMode) {}
 
@@ -61,7 +63,14 @@ class Shipper {
       buffers,
       children: (data.children ?? []).map((c) => this.data(c)),
     };
-    if (data.dictionary !== undefined) shipped.dictionary = data.dictionary.data.map((d) => this.data(d));
+    if (data.dictionary !== undefined) {
+      let dictionary = this.dictionaries.get(data.dictionary);
+      if (dictionary === undefined) {
+        dictionary = data.dictionary.data.map((d) => this.data(d));
+        this.dictionaries.set(data.dictionary, dictionary);
+      }
+      shipped.dictionary = dictionary;
+    }
     return shipped;
   }
 }
@@ -106,12 +115,17 @@ export function shipTable(table: arrow.Table, mode: ShipMode): { shipped: Shippe
   return { shipped: { schema: encodeSchema(table.schema).slice(), batches }, transfer: [...shipper.transfer] };
 }
 
-function rebuild(type: arrow.DataType, s: ShippedData): arrow.Data {
-  const children = s.children.map((c, i) => rebuild((type.children[i] as arrow.Field).type, c));
+/** Rebuilds shipped data; `dictionaries` keeps a dictionary shipped once shared by the chunks that had it. */
+function rebuild(type: arrow.DataType, s: ShippedData, dictionaries: Map<ShippedData[], arrow.Vector>): arrow.Data {
+  const children = s.children.map((c, i) => rebuild((type.children[i] as arrow.Field).type, c, dictionaries));
   let dictionary: arrow.Vector | undefined;
   if (s.dictionary !== undefined) {
-    const valueType = (type as arrow.Dictionary).dictionary;
-    dictionary = new arrow.Vector(s.dictionary.map((d) => rebuild(valueType, d)));
+    dictionary = dictionaries.get(s.dictionary);
+    if (dictionary === undefined) {
+      const valueType = (type as arrow.Dictionary).dictionary;
+      dictionary = new arrow.Vector(s.dictionary.map((d) => rebuild(valueType, d, dictionaries)));
+      dictionaries.set(s.dictionary, dictionary);
+    }
   }
   const buffers = s.buffers as unknown as Partial<arrow.Data['buffers']>;
   return new arrow.Data(type, s.offset, s.length, s.nullCount, buffers, children, dictionary);
@@ -121,8 +135,9 @@ function rebuild(type: arrow.DataType, s: ShippedData): arrow.Data {
 export function unshipTable(shipped: ShippedTable): arrow.Table {
   const schema = decodeSchema(shipped.schema);
   const struct = new arrow.Struct(schema.fields);
+  const dictionaries = new Map<ShippedData[], arrow.Vector>();
   const batches = shipped.batches.map(({ length, columns }) => {
-    const children = columns.map((c, i) => rebuild(schema.fields[i]!.type, c));
+    const children = columns.map((c, i) => rebuild(schema.fields[i]!.type, c, dictionaries));
     return new arrow.RecordBatch(schema, arrow.makeData({ type: struct, length, nullCount: 0, children }));
   });
   return new arrow.Table(schema, batches);
@@ -141,10 +156,19 @@ export function shareTable(table: arrow.Table): arrow.Table {
     const width = (view as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
     return new ctor(sab, 0, view.byteLength / width);
   };
+  // A dictionary shared by several chunks stays shared (and is copied once).
+  const dictionaries = new Map<arrow.Vector, arrow.Vector>();
   const share = (data: arrow.Data): arrow.Data => {
     const raw = [data.valueOffsets, data.values, data.nullBitmap, data.typeIds] as (ArrayBufferView | undefined)[];
     const buffers = raw.map((b) => (b === undefined || b === null ? undefined : shareView(b))) as unknown as Partial<arrow.Data['buffers']>;
-    const dictionary = data.dictionary === undefined ? undefined : new arrow.Vector(data.dictionary.data.map(share));
+    let dictionary: arrow.Vector | undefined;
+    if (data.dictionary !== undefined) {
+      dictionary = dictionaries.get(data.dictionary);
+      if (dictionary === undefined) {
+        dictionary = new arrow.Vector(data.dictionary.data.map(share));
+        dictionaries.set(data.dictionary, dictionary);
+      }
+    }
     return new arrow.Data(data.type, data.offset, data.length, data.nullCount, buffers, (data.children ?? []).map(share), dictionary);
   };
   const batches = table.batches.map((b) => new arrow.RecordBatch(table.schema, share(b.data) as arrow.Data<arrow.Struct>));

@@ -71,3 +71,21 @@ describe('shipTable without columns', () => {
     expect(back.numRows).toBe(42);
   });
 });
+
+describe('dictionaries shared by chunks', () => {
+  it('stay shared (one Vector) through shareTable and through shipping across a structured clone', () => {
+    const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+    const dictionary = arrow.vectorFromArray(['a', 'b', 'c'], new arrow.Utf8());
+    const chunk = (codes: number[]) => arrow.makeData({ type, length: codes.length, data: Int32Array.from(codes), dictionary });
+    const table = new arrow.Table({ k: new arrow.Vector([chunk([0, 1]), chunk([2, 2, 0])]) });
+    const dictsOf = (t: arrow.Table) => new Set(t.batches.map((b) => b.data.children[0]!.dictionary));
+    const shared = shareTable(table);
+    expect(dictsOf(shared).size).toBe(1);
+    for (const mode of ['copy', 'share'] as ShipMode[]) {
+      const { shipped } = shipTable(shared, mode);
+      const back = unshipTable(structuredClone(shipped));
+      expect(dictsOf(back).size, mode).toBe(1);
+      expect(back.getChild('k')!.toArray()).toEqual(['a', 'b', 'c', 'c', 'a']);
+    }
+  });
+});
