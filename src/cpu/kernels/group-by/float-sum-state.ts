@@ -14,6 +14,22 @@ import {
 function addRun(
   v: Float64Array | Float32Array, gid: Int32Array, start: number, s: number, e: number, hi: Float64Array, lo: Float64Array,
 ): void {
+  if (hi.length === 1) {
+    // One group (an aggregate without keys): the same two-sum in registers. Through memory,
+    // each row would wait for the store of the row before.
+    let a = hi[0];
+    let l = lo[0];
+    for (let i = s; i < e; i++) {
+      const x = v[i];
+      const t = a + x;
+      const b = t - a;
+      l += a - (t - b) + (x - b);
+      a = t;
+    }
+    hi[0] = a;
+    lo[0] = l;
+    return;
+  }
   for (let i = s; i < e; i++) {
     const g = gid[start + i];
     const x = v[i];

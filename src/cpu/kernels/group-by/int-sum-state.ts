@@ -77,6 +77,13 @@ function partial(input: PartialInput): IntSumState {
 }
 
 function addNarrow(v: Narrow, gid: Int32Array, start: number, s: number, e: number, acc: Float64Array): void {
+  if (acc.length === 1) {
+    // One group (no keys): the running sum in a register, not a store and load per row.
+    let a = acc[0];
+    for (let i = s; i < e; i++) a += v[i];
+    acc[0] = a;
+    return;
+  }
   for (let i = s; i < e; i++) acc[gid[start + i]] += v[i];
 }
 

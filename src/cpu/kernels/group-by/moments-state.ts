@@ -14,6 +14,24 @@ function welfordRun(
   v: Narrow, gid: Int32Array, start: number, s: number, e: number, st: MomentsState,
 ): void {
   const { count, mean, m2 } = st;
+  if (count.length === 1) {
+    // One group (no keys): Welford's update in registers.
+    let c = count[0];
+    let mu = mean[0];
+    let q = m2[0];
+    for (let i = s; i < e; i++) {
+      const x = v[i];
+      const n = ++c;
+      const d = x - mu;
+      const m = mu + d / n;
+      mu = m;
+      q += d * (x - m);
+    }
+    count[0] = c;
+    mean[0] = mu;
+    m2[0] = q;
+    return;
+  }
   for (let i = s; i < e; i++) {
     const g = gid[start + i];
     const x = v[i];
