@@ -98,43 +98,8 @@ fn is_valid(i: u32) -> bool {
   return ((validity[b >> 5u] >> (b & 31u)) & 1u) == 1u;
 }
 
-// ---- double-float arithmetic (no FMA assumed) ----
-
-fn opaque(x: f32) -> f32 {
-  return bitcast<f32>(bitcast<u32>(x) ^ params.zero);
-}
-
-fn two_sum(a: f32, b: f32) -> vec2<f32> {
-  let s = opaque(a + b);
-  let bb = opaque(s - a);
-  let e = (a - opaque(s - bb)) + (b - bb);
-  return vec2<f32>(s, e);
-}
-
-fn quick_two_sum(a: f32, b: f32) -> vec2<f32> {
-  let s = opaque(a + b);
-  let e = b - opaque(s - a);
-  return vec2<f32>(s, e);
-}
-
-fn df_add(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-  let s = two_sum(a.x, b.x);
-  let t = two_sum(a.y, b.y);
-  var r = quick_two_sum(s.x, s.y + t.x);
-  r = quick_two_sum(r.x, r.y + t.y);
-  return r;
-}
-
-// The square of a double-float. The high part is split with a bit mask, not Dekker's
-// 4097 trick: the split products are then exact by construction, whatever the compiler does
-// with float expressions (llvmpipe broke Dekker's product error even behind `opaque`).
-fn df_sqr(a: vec2<f32>) -> vec2<f32> {
-  let h = bitcast<f32>(bitcast<u32>(a.x) & 0xfffff000u);
-  let l = opaque(a.x - h);
-  var r = two_sum(h * h, 2.0 * h * l);
-  r = df_add(r, vec2<f32>(l * l, 0.0));
-  return df_add(r, vec2<f32>(2.0 * a.x * a.y, 0.0));
-}
+// ---- double-float arithmetic and 96-bit integers: shaders/lib/double-float.wgsl ----
+// #include double-float
 
 fn df_of(acc: Acc) -> vec2<f32> {
   return vec2<f32>(bitcast<f32>(acc.s0), bitcast<f32>(acc.s1));
@@ -156,18 +121,6 @@ fn with_tail(acc: Acc, t: vec2<f32>) -> Acc {
   a.t0 = bitcast<u32>(t.x);
   a.t1 = bitcast<u32>(t.y);
   return a;
-}
-
-// ---- 96-bit integers ----
-
-fn add96(a: vec3<u32>, b: vec3<u32>) -> vec3<u32> {
-  let x = a.x + b.x;
-  let c0 = select(0u, 1u, x < a.x);
-  let y1 = a.y + b.y;
-  let c1 = select(0u, 1u, y1 < a.y);
-  let y = y1 + c0;
-  let c2 = select(0u, 1u, y < y1);
-  return vec3<u32>(x, y, a.z + b.z + c1 + c2);
 }
 
 // ---- loading ----
@@ -247,15 +200,6 @@ fn f64_pieces(w0: u32, w1: u32) -> vec4<f32> {
   let b = sgn * ldexp(f32((w0 >> 5u) & 0xffffffu), u - 47);
   let c = sgn * ldexp(f32(w0 & 0x1fu), u - 52);
   return vec4<f32>(a, b, c, 0.0);
-}
-
-// A 96-bit two's complement integer (lo, mid, hi) of magnitude below 2^88 as a double-float,
-// from exact pieces: the signed top word times 2^64, then four 16-bit pieces.
-fn i96_df(v: vec3<u32>) -> vec2<f32> {
-  var s = two_sum(f32(bitcast<i32>(v.z)) * 18446744073709551616.0, f32(v.y >> 16u) * 281474976710656.0);
-  s = df_add(s, vec2<f32>(f32(v.y & 0xffffu) * 4294967296.0, 0.0));
-  s = df_add(s, vec2<f32>(f32(v.x >> 16u) * 65536.0, 0.0));
-  return df_add(s, vec2<f32>(f32(v.x & 0xffffu), 0.0));
 }
 
 fn neg96(v: vec3<u32>) -> vec3<u32> {

@@ -16,14 +16,31 @@ function shaderPath(family: string): string {
   return fileURLToPath(new URL(`${up}shaders/${family}.wgsl`, import.meta.url));
 }
 
+const INCLUDE = /^\/\/ #include ([a-z0-9-]+)[ \t]*$/gm;
+
+function read(family: string, what: string): string {
+  try {
+    return readFileSync(shaderPath(family), 'utf8');
+  } catch (cause) {
+    throw new KernelError('SHADER_MISSING', `no shader for ${what}`, { cause });
+  }
+}
+
+/**
+ * The family's WGSL with each `// #include name` line replaced by `shaders/lib/name.wgsl`: code
+ * that several families share (double-float arithmetic, 64-bit words, soft float64) lives once.
+ * Each library is included at most once per shader; libraries may include others.
+ */
 function source(family: string): string {
   let text = sources.get(family);
   if (text === undefined) {
-    try {
-      text = readFileSync(shaderPath(family), 'utf8');
-    } catch (cause) {
-      throw new KernelError('SHADER_MISSING', `no shader for kernel family '${family}'`, { cause });
-    }
+    const included = new Set<string>();
+    const expand = (code: string): string => code.replace(INCLUDE, (_line, name: string) => {
+      if (included.has(name)) return `// (${name} included above)`;
+      included.add(name);
+      return expand(read(`lib/${name}`, `library '${name}' (included by kernel family '${family}')`));
+    });
+    text = expand(read(family, `kernel family '${family}'`));
     sources.set(family, text);
   }
   return text;

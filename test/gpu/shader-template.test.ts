@@ -37,3 +37,20 @@ describe('renderShader', () => {
     expect(printed).toContain('const WG: u32 = 64u;');
   });
 });
+
+describe('shader libraries', () => {
+  it('`// #include name` pulls in shaders/lib/name.wgsl once, libraries including others', () => {
+    const wgsl = renderShader('expr', { WORKGROUP_SIZE: 64, CODE_SLOTS: 1, BINDINGS: '', OUTPUT_WORDS: 1, ROW: '', FLUSH: '' });
+    expect(wgsl).toContain('fn u64_add(');
+    expect(wgsl).toContain('fn f64_exp(');
+    expect(wgsl.match(/fn u64_add\(/g)).toHaveLength(1);
+    expect(wgsl).not.toMatch(/^\/\/ #include/m);
+  });
+
+  it('reduce and both group-by families share the double-float library', () => {
+    for (const [family, params] of [['reduce', { WORKGROUP_SIZE: 64, KIND: 1 }], ['group-agg', { WORKGROUP_SIZE: 64, KIND: 1 }]] as const) {
+      expect(renderShader(family, params)).toContain('fn df_add(');
+    }
+    expect(renderShader('group-by', { WORKGROUP_SIZE: 64, KIND: 2, KEY_WORDS: 1 })).toContain('fn lo_word(');
+  });
+});

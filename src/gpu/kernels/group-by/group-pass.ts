@@ -10,6 +10,9 @@ import type { GpuContext } from '../../gpu-context.js';
 import type { GpuTableColumn, GpuTable } from '../../upload-table.js';
 import type { NumericDType } from '../../../dtype.js';
 
+
+/** Entry points of the hash family; every other entry is an aggregate (group-agg). */
+const HASH_ENTRIES: ReadonlySet<string> = new Set(['mask_main', 'insert_main', 'remap_main']);
 /** The id of a row that takes part in no group (masked out). */
 export const SKIP = 0xffffffff;
 
@@ -120,11 +123,13 @@ export class GroupPass {
   async encode(label: string, clear: readonly PooledBuffer[], passes: readonly PassSpec[]): Promise<void> {
     const gpu = this.gpu;
     const wg = gpu.workgroupSize;
-    const pipelines = await Promise.all(passes.map((p) => gpu.pipeline('group-by', p.entry, {
-      WORKGROUP_SIZE: wg,
-      KIND: p.column === null ? 3 : kindOf(p.column.dtype),
-      KEY_WORDS: p.keyWords,
-    })));
+    // The hash rounds are the group-by family (shaders/group-by.wgsl), the aggregates group-agg.
+    const pipelines = await Promise.all(passes.map((p) => {
+      const kind = p.column === null ? 3 : kindOf(p.column.dtype);
+      return HASH_ENTRIES.has(p.entry)
+        ? gpu.pipeline('group-by', p.entry, { WORKGROUP_SIZE: wg, KIND: kind, KEY_WORDS: p.keyWords })
+        : gpu.pipeline('group-agg', p.entry, { WORKGROUP_SIZE: wg, KIND: kind });
+    }));
     const windows = this.windows();
     const uniforms: PooledBuffer[] = [];
     try {
