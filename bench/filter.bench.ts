@@ -16,9 +16,8 @@ import type { GpuContext } from '../src/gpu/gpu-context.js';
 import { evalExprs } from '../src/gpu/kernels/eval-exprs.js';
 import { filterTable as gpuFilter } from '../src/gpu/kernels/filter.js';
 import { uploadTable } from '../src/gpu/upload-table.js';
-import { Client } from '../src/index.js';
 import { col, type Expr } from '../src/plan/expr.js';
-import { dictionaryVector, flag, medianRun, seededRandom, type GpuTiming } from './groupby.bench.js';
+import { dictionaryVector, flag, gpuBenchClient, medianRun, seededRandom, type GpuTiming } from './groupby.bench.js';
 import { formatTable, median } from './table.js';
 import type { BenchReport } from './run.js';
 
@@ -127,17 +126,10 @@ export async function filterBench(flags: string[]): Promise<BenchReport> {
     }
     return { ms: median(runs), sum };
   });
-  const client = await Client.create({ gpu: 'require', workers: 2 });
+  const { client, gpu } = await gpuBenchClient(table, notes);
   const results: Record<string, unknown>[] = [];
   const cells: (string | number)[][] = [];
   try {
-    const gpu = client.gpu!;
-    const info = client.info().gpu!;
-    notes.push(`GPU: ${info.name} (${info.backendName})${info.software ? ': a software rasterizer on the CPU, so the GPU column is a correctness path, not a speed claim' : ''}`);
-    // One upload first, so the buffer pool holds buffers of each size class and the first
-    // predicate's upload is not charged for creating them.
-    uploadTable(gpu, table, undefined, 'pool warm-up').release();
-    await gpu.device.queue.onSubmittedWorkDone();
     for (const [i, { name, expr }] of PREDICATES.entries()) {
       await gpuRun(gpu, warm, expr, name);
       const runs: GpuTiming[] = [];

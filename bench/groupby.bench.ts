@@ -225,17 +225,10 @@ export async function groupbyBench(flags: string[]): Promise<BenchReport> {
     }
     return median(runs);
   });
-  const client = await Client.create({ gpu: 'require', workers: 2 });
+  const { client, gpu } = await gpuBenchClient(table, notes);
   const results: Record<string, unknown>[] = [];
   const cells: (string | number)[][] = [];
   try {
-    const gpu = client.gpu!;
-    const info = client.info().gpu!;
-    notes.push(`GPU: ${info.name} (${info.backendName})${info.software ? ': a software rasterizer on the CPU, so the GPU column is a correctness path, not a speed claim' : ''}`);
-    // One upload of every column first, so the buffer pool holds buffers of each size class and
-    // the first question's upload is not charged for creating them.
-    uploadTable(gpu, table, undefined, 'pool warm-up').release();
-    await gpu.device.queue.onSubmittedWorkDone();
     for (const [i, q] of QUESTIONS.entries()) {
       await gpuRun(gpu, warm, q);
       const runs: GpuTiming[] = [];
@@ -270,4 +263,19 @@ export async function groupbyBench(flags: string[]): Promise<BenchReport> {
     rows: results,
     notes,
   };
+}
+
+/**
+ * A client on the GPU for a kernel benchmark: its adapter noted (a software one as a correctness
+ * path), and one upload of `table` made and released so the buffer pool already holds buffers of
+ * each size class when the first timed upload runs.
+ */
+export async function gpuBenchClient(table: arrow.Table, notes: string[]): Promise<{ client: Client; gpu: GpuContext }> {
+  const client = await Client.create({ gpu: 'require', workers: 2 });
+  const gpu = client.gpu!;
+  const info = client.info().gpu!;
+  notes.push(`GPU: ${info.name} (${info.backendName})${info.software ? ': a software rasterizer on the CPU, so the GPU column is a correctness path, not a speed claim' : ''}`);
+  uploadTable(gpu, table, undefined, 'pool warm-up').release();
+  await gpu.device.queue.onSubmittedWorkDone();
+  return { client, gpu };
 }
