@@ -1,7 +1,8 @@
 /**
  * persist() under a memory limit several times smaller than the data: the client's memory
  * manager spills persisted partitions to its spill directory and reads them back for each
- * query, the answers stay those of the unpersisted source, and unpersist(), close() and a failed
+ * query, the answers stay those of the unpersisted source (itself checked against DuckDB), and
+ * unpersist(), close() and a failed
  * run leave no file behind. Also the client's 'task', 'memory' and 'spill' events.
  */
 import type * as arrow from 'apache-arrow';
@@ -15,9 +16,12 @@ import type { TaskEvent } from '../../src/exec/executor.js';
 import type { DataFrame } from '../../src/frame/data-frame.js';
 import { fromArrays } from '../../src/frame/index.js';
 import { col } from '../../src/plan/expr.js';
+import { sqlPath, useDuckDB } from '../util/duckdb.js';
 import { Random, testSeed } from '../util/random.js';
+import { duckRows, expectSameRows } from '../frame/frame-oracle.js';
 
 const seed = testSeed();
+const duck = useDuckDB();
 const ROWS = 200_000;
 const PARTITIONS = 16;
 /** 16 bytes a row: 3.2 MB of data, four times the limit. */
@@ -92,6 +96,14 @@ for (const scheduler of ['cpu', 'sync'] as const) {
       const wantGrouped = rows(await grouped(df).compute(), 'k');
       const wantFiltered = rows(await filtered(df).compute(), 'id');
       const wantCount = await filtered(df).count();
+      // The unpersisted answers are DuckDB's on the same data (written out as Parquet).
+      const file = join(spillDir, 'source');
+      await df.toParquet(file);
+      const c = await duck.connection();
+      const from = `read_parquet(${sqlPath(join(file, '*.parquet'))})`;
+      expectSameRows(await grouped(df).compute(), await duckRows(c, `SELECT k, sum(v) AS v, min(w) AS w_min, max(w) AS w_max, count(w) AS w_count FROM ${from} GROUP BY k`), { what: 'grouped source vs DuckDB' });
+      expectSameRows(await filtered(df).compute(), await duckRows(c, `SELECT * FROM ${from} WHERE v > 500 AND k < 50`), { what: 'filtered source vs DuckDB' });
+      await rm(file, { recursive: true, force: true });
       expect(wantGrouped).toHaveLength(100);
       expect(wantFiltered.length).toBeGreaterThan(0);
 
