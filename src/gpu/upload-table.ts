@@ -14,7 +14,7 @@ import { ByteInterner } from '../cpu/kernels/group-by/byte-interner.js';
 import { stringChunk } from '../cpu/kernels/group-by/column-kind.js';
 import type { PooledBuffer } from './buffer-pool.js';
 import type { GpuContext } from './gpu-context.js';
-import { deviceBytesPerRow, writeView, type GpuColumn, type GpuWindow } from './upload.js';
+import { deviceBytesPerRow, writeView, type GpuWindow } from './upload.js';
 
 /** How a column's rows are stored on the device. */
 export type DeviceLayout =
@@ -67,7 +67,7 @@ function deviceDType(layout: DeviceLayout): NumericDType {
 }
 
 /** Rows per window shared by columns of these device dtypes: the most that fit one binding each, a multiple of 256. */
-export function sharedWindowRows(gpu: GpuContext, dtypes: readonly NumericDType[]): number {
+function sharedWindowRows(gpu: GpuContext, dtypes: readonly NumericDType[]): number {
   const widest = Math.max(4, ...dtypes.map(deviceBytesPerRow));
   return Math.max(256, Math.floor(gpu.maxBindingSize / widest / 256) * 256);
 }
@@ -273,10 +273,4 @@ function widen(values: NumericArray, dtype: NumericDType, start: number, n: numb
   const out = dtype.startsWith('u') ? new Uint32Array(n) : new Int32Array(n);
   out.set(part as Int8Array);
   return out;
-}
-
-/** A `GpuTable` column as a `GpuColumn` (for kernels such as reduce that take one column); it shares the table's buffers. */
-export function tableColumn(table: GpuTable, name: string): GpuColumn {
-  const c = table.column(name);
-  return { dtype: c.dtype, rows: table.rows, windows: c.windows, release: () => undefined };
 }
