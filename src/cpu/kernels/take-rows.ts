@@ -3,12 +3,17 @@
  * gathers picked rows out of the chunks of one column, for every Arrow type — the one switch on
  * Arrow types for gathers. Fixed-width values (numbers, dates, timestamps, decimals...) are
  * copied as 8/16/32-bit words without boxing; strings and binaries copy byte ranges; dictionary
- * columns keep their dictionary and gather codes; struct, list, map and fixed-size-list columns
+ * columns keep their dictionary and gather codes (chunks with different string dictionaries get
+ * one new dictionary of the strings picked); struct, list, map and fixed-size-list columns
  * gather their children recursively. Only unions and view types go through values one by one.
+ * `takeRows` can also pick a row of nulls (index -1), as the gathers of outer joins do.
  */
 import * as arrow from 'apache-arrow';
 import { DuskError } from '../../errors.js';
 import { batchColumn } from './eval-column/batch-column.js';
+import { ByteInterner } from './group-by/byte-interner.js';
+import { dictionaryIndices } from './group-by/column-kind.js';
+import { dictionaryCodes } from './group-by/encode-column.js';
 
 /** Which rows to gather: row `row[i]` of chunk `part[i]` (chunk 0 when `part` is null). */
 export interface RowPick {
@@ -58,6 +63,15 @@ function gatherWords(sources: readonly Words[], out: Words, w: number, pick: Row
   } else if (part === null && w === 2) {
     const s = sources[0]!;
     for (let i = 0; i < n; i++) {
+      const r = 2 * row[i]!;
+      out[2 * i] = s[r]!;
+      out[2 * i + 1] = s[r + 1]!;
+    }
+  } else if (part !== null && w === 1) {
+    for (let i = 0; i < n; i++) out[i] = sources[part[i]!]![row[i]!]!;
+  } else if (part !== null && w === 2) {
+    for (let i = 0; i < n; i++) {
+      const s = sources[part[i]!]!;
       const r = 2 * row[i]!;
       out[2 * i] = s[r]!;
       out[2 * i + 1] = s[r + 1]!;
@@ -159,6 +173,76 @@ function takeGeneric(parts: readonly arrow.Data[], pick: RowPick, type: arrow.Da
 }
 
 /**
+ * The picked rows of string dictionary chunks with different dictionaries, on one new dictionary
+ * holding the strings picked (in order of first use); null when the indices cannot address it.
+ */
+function takeDictionary(parts: readonly arrow.Data[], pick: RowPick, type: arrow.Dictionary, bitmap: Uint8Array | null): arrow.Data | null {
+  const inner = type.dictionary.typeId;
+  if (inner !== arrow.Type.Utf8 && inner !== arrow.Type.LargeUtf8) return null;
+  const strings = new ByteInterner(1024);
+  const cache = new Map<unknown, Int32Array>();
+  const codes = parts.map((p) => dictionaryCodes(p, strings, cache));
+  const indices = parts.map((p) => dictionaryIndices(p));
+  const { part, row, n } = pick;
+  const picked = new Int32Array(n);
+  const newOf = new Int32Array(strings.size + 1).fill(-1);
+  const order: number[] = [];
+  const bits = bitmap ?? new Uint8Array(bitmapBytes(n)).fill(0xff);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    const p = part === null ? 0 : part[i]!;
+    // A null entry (code 0) makes the row null.
+    const c = (bits[i >> 3]! >> (i & 7)) & 1 ? codes[p]![indices[p]![row[i]!]!]! : 0;
+    if (c === 0) {
+      bits[i >> 3]! &= ~(1 << (i & 7));
+      nulls++;
+      continue;
+    }
+    if (newOf[c]! < 0) {
+      newOf[c] = order.length;
+      order.push(c - 1);
+    }
+    picked[i] = newOf[c]!;
+  }
+  const idx = type.indices;
+  // Arrow's types stop at 32-bit indices, but files may carry 64-bit ones.
+  const bitWidth: number = idx.bitWidth;
+  const IndexArray = idx.ArrayType as unknown as new (x: number | ArrayBuffer) => Int32Array;
+  if (order.length > Math.min(2 ** 31, idx.isSigned ? 2 ** (bitWidth - 1) : 2 ** bitWidth)) return null;
+  const { pool, starts } = strings;
+  const entries = new Int32Array(order.length + 1);
+  for (let k = 0; k < order.length; k++) entries[k + 1] = entries[k]! + starts[order[k]! + 1]! - starts[order[k]!]!;
+  const bytes = new Uint8Array(entries[order.length]!);
+  for (let k = 0; k < order.length; k++) bytes.set(pool.subarray(starts[order[k]!]!, starts[order[k]! + 1]!), entries[k]!);
+  const valueOffsets = inner === arrow.Type.LargeUtf8 ? BigInt64Array.from(entries, (x) => BigInt(x)) : entries;
+  const values = arrow.makeData({ type: type.dictionary, length: order.length, nullCount: 0, valueOffsets, data: bytes } as never);
+  let data: ArrayBufferView;
+  if (bitWidth === 64) {
+    const words = new Int32Array(2 * n);
+    for (let i = 0; i < n; i++) words[2 * i] = picked[i]!;
+    data = new IndexArray(words.buffer);
+  } else {
+    const narrow = new IndexArray(n);
+    narrow.set(picked);
+    data = narrow;
+  }
+  return arrow.makeData({
+    type, length: n, nullCount: nulls, nullBitmap: nulls === 0 ? null : bits, data, dictionary: new arrow.Vector([values]),
+  } as never);
+}
+
+/** One row of nulls of `type`, on the dictionary of `like` when it has one. */
+function nullChunk(type: arrow.DataType, like: arrow.Data | undefined): arrow.Data {
+  if (type.typeId === arrow.Type.Dictionary && like?.dictionary !== undefined) {
+    const IndexArray = (type as arrow.Dictionary).indices.ArrayType as unknown as new (n: number) => ArrayBufferView;
+    return arrow.makeData({
+      type, length: 1, nullCount: 1, nullBitmap: new Uint8Array(8), data: new IndexArray(1), dictionary: like.dictionary,
+    } as never);
+  }
+  return arrow.vectorFromArray([null], type).data[0]!;
+}
+
+/**
  * The picked rows of one column, from its chunks `parts` (all of type `type`), as one Data.
  *
  * @example
@@ -189,7 +273,7 @@ export function takeData(parts: readonly arrow.Data[], pick: RowPick, type: arro
       return arrow.makeData({ ...base, ...takeBytes(parts, pick, parts[0]!.valueOffsets instanceof BigInt64Array) } as never);
     case arrow.Type.Dictionary: {
       const dictionary = parts[0]!.dictionary;
-      if (parts.some((p) => p.dictionary !== dictionary)) return takeGeneric(parts, pick, type);
+      if (parts.some((p) => p.dictionary !== dictionary)) return takeDictionary(parts, pick, type as arrow.Dictionary, base.nullBitmap) ?? takeGeneric(parts, pick, type);
       return arrow.makeData({ ...base, data: takeFixed(parts, pick), dictionary } as never);
     }
     case arrow.Type.Struct: {
@@ -221,42 +305,67 @@ export function recordBatchOf(schema: arrow.Schema, columns: arrow.Data[], lengt
   return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children: columns }));
 }
 
+export interface TakeOptions {
+  /** A negative index (-1) picks a row of nulls instead of raising OUT_OF_RANGE. */
+  nullRows?: boolean;
+}
+
+/** The chunk and chunk row of every index (chunk `batches` for a row of nulls). */
+function pickAcross(indices: Int32Array | Uint32Array, starts: readonly number[], nullRows: boolean): RowPick {
+  const n = indices.length;
+  const batches = starts.length - 1;
+  const rows = starts[batches]!;
+  const part = new Uint32Array(n);
+  const row = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = indices[i]!;
+    if (x < 0 && nullRows) {
+      part[i] = batches;
+      continue;
+    }
+    if (!(x >= 0 && x < rows)) outOfRange(x, rows);
+    // The last chunk that starts at or below x.
+    let lo = 0;
+    let hi = batches - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= x) lo = mid;
+      else hi = mid - 1;
+    }
+    part[i] = lo;
+    row[i] = x - starts[lo]!;
+  }
+  return { part, row, n };
+}
+
 /**
  * The rows of `table` at `indices` (any order, repeats allowed), as a table of one batch.
- * An index outside the table is a `DuskError` with code `OUT_OF_RANGE`.
+ * An index outside the table is a `DuskError` with code `OUT_OF_RANGE`, except a negative one
+ * with `nullRows`, which picks a row of nulls (outer joins gather this way).
  *
  * @example
  * const firstAndLast = takeRows(table, Int32Array.of(0, table.numRows - 1));
+ * const withGap = takeRows(table, Int32Array.of(0, -1), { nullRows: true }); // row 0, then nulls
  */
-export function takeRows(table: arrow.Table, indices: Int32Array | Uint32Array): arrow.Table {
+export function takeRows(table: arrow.Table, indices: Int32Array | Uint32Array, options: TakeOptions = {}): arrow.Table {
   const n = indices.length;
   const starts = [0];
   for (const b of table.batches) starts.push(starts[starts.length - 1]! + b.numRows);
   const rows = table.numRows;
+  const nullRows = options.nullRows === true && indices.some((x) => x < 0);
   let pick: RowPick;
-  if (table.batches.length <= 1) {
+  if (table.batches.length <= 1 && !nullRows) {
     for (let i = 0; i < n; i++) if (!(indices[i]! >= 0 && indices[i]! < rows)) outOfRange(indices[i]!, rows);
     pick = { part: null, row: indices, n };
   } else {
-    const part = new Uint32Array(n);
-    const row = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = indices[i]!;
-      if (!(x >= 0 && x < rows)) outOfRange(x, rows);
-      // The last chunk of batch starts at or below x.
-      let lo = 0;
-      let hi = starts.length - 2;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= x) lo = mid;
-        else hi = mid - 1;
-      }
-      part[i] = lo;
-      row[i] = x - starts[lo]!;
-    }
-    pick = { part, row, n };
+    pick = pickAcross(indices, starts, nullRows);
   }
-  const columns = table.schema.fields.map((f, j) => takeData(table.batches.map((b) => batchColumn(b, j)), pick, f.type as arrow.DataType));
+  const columns = table.schema.fields.map((f, j) => {
+    const type = f.type as arrow.DataType;
+    const parts = table.batches.map((b) => batchColumn(b, j));
+    if (nullRows) parts.push(nullChunk(type, parts[0]));
+    return takeData(parts, pick, type);
+  });
   return new arrow.Table(table.schema, [recordBatchOf(table.schema, columns, n)]);
 }
 

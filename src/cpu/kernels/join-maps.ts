@@ -1,0 +1,247 @@
+/**
+ * The CPU hash join over key words: which left rows pair with which right rows. The right side
+ * is built into a `KeyTable` (its distinct keys, numbered) with its rows listed per key in row
+ * order; every left row probes it once and emits the rows of its key, so a key that holds half
+ * the rows costs one probe per left row, never a walk over the duplicates. Null keys never match.
+ *
+ * Output order (the GPU twin's too): pairs in left row order; one left row's matches in right row
+ * order; a left row without a match (left, outer) once with right = -1, in its place; then
+ * (right, outer) the right rows that matched nothing, ascending, with left = -1. semi: each
+ * matching left row once; anti: each left row without a match (null keys included); right = -1.
+ */
+import { MemoryLimitError, PlanError } from '../../errors.js';
+import type { GatherMaps, JoinHow, KeyWords } from './key-words.js';
+
+/**
+ * A hash of the `width` words of one row, spread over all 32 bits.
+ * @example
+ * const h = wordsHash(keys.words, row * keys.width, keys.width);
+ */
+export function wordsHash(words: Uint32Array, base: number, width: number): number {
+  let h = 0x9e3779b9 ^ width;
+  for (let k = 0; k < width; k++) {
+    h = Math.imul(h ^ words[base + k]!, 0x85ebca6b);
+    h ^= h >>> 13;
+  }
+  h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
+  return h ^ (h >>> 15);
+}
+
+/**
+ * The distinct word rows of one array of keys, numbered 0, 1, 2 ... in order of first insert,
+ * in an open-addressing table. A slot holds (hash, id + 1), and the ids' words are kept back to
+ * back, so a lookup touches the slot and one run of words; one-word keys keep the word itself in
+ * the slot instead of the hash, so a lookup touches the slot only.
+ * @example
+ * const table = new KeyTable(right.words, right.width, right.rows);
+ * const id = table.insert(r);
+ * table.find(left.words, l * left.width); // id, or -1
+ */
+export class KeyTable {
+  size = 0;
+  /** The first row of every id. */
+  firstRow: Int32Array;
+  /** The words of every id, `width` each. */
+  private keys: Uint32Array;
+  private slots: Int32Array;
+  private mask: number;
+
+  constructor(private readonly words: Uint32Array, private readonly width: number, expected = 16) {
+    // Start small: the table grows as keys arrive, so a few distinct keys over many rows stay in cache.
+    let cap = 16;
+    while (cap < expected * 2 && cap < 1 << 16) cap *= 2;
+    this.slots = new Int32Array(cap * 2);
+    this.mask = cap - 1;
+    const ids = Math.min(Math.max(expected, 16), 1 << 16);
+    this.firstRow = new Int32Array(ids);
+    this.keys = new Uint32Array(ids * Math.max(width, 1));
+  }
+
+  /** The id of the words of `row` (in the table's own words), inserting them when new. */
+  insert(row: number): number {
+    const { words, width } = this;
+    const base = row * width;
+    const h = width === 1 ? hash1(words[base]!) : wordsHash(words, base, width);
+    const found = this.find(words, base, h);
+    if (found >= 0) return found;
+    const id = this.size++;
+    if (id === this.firstRow.length) {
+      this.firstRow = grown(this.firstRow, id * 2) as Int32Array;
+      this.keys = grown(this.keys, id * 2 * Math.max(width, 1)) as Uint32Array;
+    }
+    this.firstRow[id] = row;
+    for (let k = 0; k < width; k++) this.keys[id * width + k] = words[base + k]!;
+    this.place(width === 1 ? words[base]! : h, h, id);
+    if (this.size * 2 > this.mask) this.rehash();
+    return id;
+  }
+
+  /** The id of the `width` words at `other[base]`, or -1 (`h`: their hash, when known). */
+  find(other: Uint32Array, base: number, h?: number): number {
+    const { slots, mask, width } = this;
+    if (width === 1) {
+      const w = other[base]! | 0;
+      let s = (h ?? hash1(w)) & mask;
+      for (;;) {
+        const id1 = slots[2 * s + 1]!;
+        if (id1 === 0) return -1;
+        if (slots[2 * s] === w) return id1 - 1;
+        s = (s + 1) & mask;
+      }
+    }
+    const hh = h ?? wordsHash(other, base, width);
+    const keys = this.keys;
+    let s = hh & mask;
+    for (;;) {
+      const id1 = slots[2 * s + 1]!;
+      if (id1 === 0) return -1;
+      if (slots[2 * s] === hh) {
+        const at = (id1 - 1) * width;
+        let k = 0;
+        while (k < width && keys[at + k] === other[base + k]) k++;
+        if (k === width) return id1 - 1;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  /** Puts id (slot tag `tag`: the word, or the hash) in the first free slot from `h`. */
+  private place(tag: number, h: number, id: number): void {
+    const { slots, mask } = this;
+    let s = h & mask;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = tag;
+    slots[2 * s + 1] = id + 1;
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    this.slots = new Int32Array(cap * 2);
+    this.mask = cap - 1;
+    const one = this.width === 1;
+    for (let p = 0; p < old.length; p += 2) {
+      if (old[p + 1] !== 0) this.place(old[p]!, one ? hash1(old[p]!) : old[p]!, old[p + 1]! - 1);
+    }
+  }
+}
+
+/** wordsHash of a single word, inlined for one-word keys. */
+function hash1(w: number): number {
+  let h = Math.imul(w ^ 0x9e3779b8, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
+  return h ^ (h >>> 15);
+}
+
+function grown(a: Int32Array | Uint32Array, length: number): Int32Array | Uint32Array {
+  const b = a instanceof Int32Array ? new Int32Array(length) : new Uint32Array(length);
+  b.set(a);
+  return b;
+}
+
+/**
+ * The key id of every row (-1 for a row with a null key), the rows inserted in order.
+ * @example
+ * const { ids, table } = keyIds(keys);
+ */
+export function keyIds(keys: KeyWords): { ids: Int32Array; table: KeyTable } {
+  const { rows, valid } = keys;
+  const table = new KeyTable(keys.words, keys.width, rows);
+  const ids = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) ids[r] = valid === null || valid[r] === 1 ? table.insert(r) : -1;
+  return { ids, table };
+}
+
+/** The left rows' ids in the right's table (-1: no match, or a null key). */
+function probe(left: KeyWords, table: KeyTable): Int32Array {
+  const { rows, width, words, valid } = left;
+  const ids = new Int32Array(rows);
+  for (let l = 0; l < rows; l++) ids[l] = valid === null || valid[l] === 1 ? table.find(words, l * width) : -1;
+  return ids;
+}
+
+/** Each right key's rows, ascending: rows of key k are list[start[k], start[k + 1]). */
+function rowsByKey(ids: Int32Array, keys: number): { start: Int32Array; list: Int32Array } {
+  const start = new Int32Array(keys + 1);
+  for (let r = 0; r < ids.length; r++) if (ids[r]! >= 0) start[ids[r]! + 1]++;
+  for (let k = 0; k < keys; k++) start[k + 1] += start[k]!;
+  const list = new Int32Array(start[keys]!);
+  const fill = start.slice(0, keys);
+  for (let r = 0; r < ids.length; r++) if (ids[r]! >= 0) list[fill[ids[r]!]++] = r;
+  return { start, list };
+}
+
+function mapsOf(n: number): GatherMaps {
+  if (n > 2 ** 31 - 1) {
+    throw new MemoryLimitError('JOIN_TOO_LARGE', `a join would produce ${n} rows, more than one partition can hold: use more partitions or fewer duplicate keys`);
+  }
+  return { left: new Int32Array(n), right: new Int32Array(n) };
+}
+
+/** semi and anti: each left row at most once, right always -1. */
+function filterLeft(lids: Int32Array, keep: boolean): GatherMaps {
+  let n = 0;
+  for (let l = 0; l < lids.length; l++) if (lids[l]! >= 0 === keep) n++;
+  const maps = mapsOf(n);
+  maps.right.fill(-1);
+  let o = 0;
+  for (let l = 0; l < lids.length; l++) if (lids[l]! >= 0 === keep) maps.left[o++] = l;
+  return maps;
+}
+
+/**
+ * The gather maps of a join of `left` and `right` keys (words from the same encodings and
+ * interner). Null keys never match.
+ *
+ * @example
+ * const interner = new KeyInterner();
+ * const maps = joinMaps(keyWords(lk, enc, interner), keyWords(rk, enc, interner), 'inner');
+ * const joined = takeRows(left, maps.left); // row i pairs with right row maps.right[i]
+ */
+export function joinMaps(left: KeyWords, right: KeyWords, how: JoinHow): GatherMaps {
+  if (left.width !== right.width) {
+    throw new PlanError('JOIN_KEYS', `joinMaps: the left keys have ${left.width} words per row and the right keys ${right.width}: build both from the same encodings`);
+  }
+  const { ids: rids, table } = keyIds(right);
+  const lids = probe(left, table);
+  if (how === 'semi' || how === 'anti') return filterLeft(lids, how === 'semi');
+  const keys = table.size;
+  const { start, list } = rowsByKey(rids, keys);
+  const keepLeft = how === 'left' || how === 'outer';
+  const keepRight = how === 'right' || how === 'outer';
+  const matched = new Uint8Array(keepRight ? keys : 0);
+  let n = 0;
+  for (let l = 0; l < lids.length; l++) {
+    const k = lids[l]!;
+    n += k >= 0 ? start[k + 1]! - start[k]! : keepLeft ? 1 : 0;
+    if (keepRight && k >= 0) matched[k] = 1;
+  }
+  let unmatched = 0;
+  if (keepRight) for (let r = 0; r < rids.length; r++) if (rids[r]! < 0 || matched[rids[r]!] === 0) unmatched++;
+  const maps = mapsOf(n + unmatched);
+  const { left: lm, right: rm } = maps;
+  let o = 0;
+  for (let l = 0; l < lids.length; l++) {
+    const k = lids[l]!;
+    if (k < 0) {
+      if (keepLeft) {
+        lm[o] = l;
+        rm[o++] = -1;
+      }
+      continue;
+    }
+    for (let j = start[k]!, end = start[k + 1]!; j < end; j++) {
+      lm[o] = l;
+      rm[o++] = list[j]!;
+    }
+  }
+  if (keepRight) {
+    for (let r = 0; r < rids.length; r++) {
+      if (rids[r]! >= 0 && matched[rids[r]!] === 1) continue;
+      lm[o] = -1;
+      rm[o++] = r;
+    }
+  }
+  return maps;
+}
