@@ -10,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Client, col, readParquet, type DataFrame, type SchedulerMode } from '../src/index.js';
-import { formatTable, time } from './table.js';
+import { duckdbTable, time } from './table.js';
 import type { BenchReport } from './run.js';
 
 function flag(flags: string[], name: string, fallback: string): string {
@@ -107,15 +107,7 @@ export async function frameBench(flags: string[]): Promise<BenchReport> {
     await client.close();
   }
 
-  const who = ['duckdb', ...paths.map((p) => `dusk ${p}`)];
-  const table = formatTable(
-    ['question', ...who.map((w) => `${w} ms`), ...paths.map((p) => `${p}/duckdb`)],
-    Object.entries(results).map(([q, r]) => [
-      q,
-      ...who.map((w) => (r[w] === undefined ? '-' : r[w]!.toFixed(1))),
-      ...paths.map((p) => (r[`dusk ${p}`] === undefined ? '-' : (r[`dusk ${p}`]! / r.duckdb!).toFixed(2))),
-    ]),
-  );
+  const table = duckdbTable(results, paths);
   return {
     suite: 'frame',
     table,

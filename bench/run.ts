@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { filterBench } from './filter.bench.js';
 import { frameBench } from './frame.bench.js';
 import { groupbyBench } from './groupby.bench.js';
+import { joinBench } from './join.bench.js';
 import { reduceBench } from './reduce.bench.js';
 import { schedulerBench } from './scheduler.bench.js';
 
@@ -24,6 +25,7 @@ const SUITES: Record<string, (args: string[]) => Promise<BenchReport>> = {
   groupby: groupbyBench,
   filter: filterBench,
   scheduler: schedulerBench,
+  join: joinBench,
 };
 
 function resultsDir(): string {

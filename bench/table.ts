@@ -23,3 +23,19 @@ export async function time(fn: () => unknown, repeat: number): Promise<number> {
   }
   return median(runs);
 }
+
+/**
+ * Milliseconds per question for DuckDB and each Dusk path (`results[question]['duckdb' | 'dusk <path>']`),
+ * then each path's ratio to DuckDB.
+ */
+export function duckdbTable(results: Record<string, Record<string, number>>, paths: readonly string[]): string {
+  const who = ['duckdb', ...paths.map((p) => `dusk ${p}`)];
+  return formatTable(
+    ['question', ...who.map((w) => `${w} ms`), ...paths.map((p) => `${p}/duckdb`)],
+    Object.entries(results).map(([q, r]) => [
+      q,
+      ...who.map((w) => (r[w] === undefined ? '-' : r[w]!.toFixed(1))),
+      ...paths.map((p) => (r[`dusk ${p}`] === undefined ? '-' : (r[`dusk ${p}`]! / r.duckdb!).toFixed(2))),
+    ]),
+  );
+}

@@ -171,6 +171,7 @@ export class Client {
       workers: this.pool.workers,
       stats: this.execStats,
       retries: this.retries,
+      memory: this.memory,
       cancel: cancellation(),
       onTask: (event) => this.emit('task', event),
     };

@@ -27,7 +27,8 @@ export { col, lit, when, Expr, When, WhenThen } from './plan/expr.js';
 export type { CastType, ExprLike, LiteralValue } from './plan/expr.js';
 export { readParquet, readCsv, fromArrow, fromArrays, DataFrame, GroupBy } from './frame/index.js';
 export type {
-  AggSpecInput, ComputeOptions, FromArrowOptions, GroupByOptions, ParquetCompression, ReadCsvOptions, ReadParquetOptions,
-  ToParquetOptions,
+  AggSpecInput, ComputeOptions, DropDuplicatesOptions, FromArrowOptions, GroupByOptions, MapMeta, MergeOptions, ParquetCompression,
+  PartitionFunction, ReadCsvOptions, ReadParquetOptions, RepartitionOptions, SortValuesOptions, ToParquetOptions,
 } from './frame/index.js';
 export type { AggFn } from './cpu/kernels/group-by.js';
+export type { JoinHow } from './cpu/kernels/key-words.js';

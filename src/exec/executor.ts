@@ -18,6 +18,7 @@ import {
 } from '../errors.js';
 import { transferables } from '../cpu/kernels/group-by.js';
 import type { GpuContext } from '../gpu/gpu-context.js';
+import type { MemoryManager } from '../sched/memory-manager.js';
 import { runMergeTask, type MergeOutput, type MergeTask } from './merge-task.js';
 import { runPartitionTask, unshipPartial, type PartitionTask, type TaskOutput } from './partition-task.js';
 import { shipTable, unshipTable, type ShippedTable } from './ship-table.js';
@@ -46,6 +47,8 @@ export interface ExecContext {
   stats: ExecStats;
   /** Times a task whose failure may be transient runs again before its error is final. */
   retries: number;
+  /** Holds what a computation keeps between its tasks (shuffle pieces), spilling above the limit; absent in kernel-level tests. */
+  memory?: MemoryManager;
   /** Aborted, with the final error as reason, when a task of this computation fails for good. */
   cancel?: AbortController;
   /** Called as each partition, merge or reduction task finishes (progress, `client.on('task')`). */
@@ -69,7 +72,7 @@ export interface TaskEvent {
   ms: number;
   done: number;
   total: number;
-  kind: 'partition' | 'merge' | 'reduce';
+  kind: 'partition' | 'merge' | 'reduce' | 'shuffle';
 }
 
 /**
@@ -133,7 +136,7 @@ export function isRetryable(error: unknown): boolean {
 
 /** One attempt at a task, as the fault injector sees it. */
 export interface TaskAttempt {
-  family: 'partition' | 'merge' | 'gpu';
+  family: 'partition' | 'merge' | 'shuffle' | 'gpu';
   operator: string;
   partition: number;
   /** 1 for the first run, 2 for the first retry, ... */
@@ -160,7 +163,7 @@ export function injectFaults(next: FaultInjector | null): void {
 }
 
 /** Stages a fault on the main thread, where there is no worker to kill. */
-async function stageOnMainThread(fault: WorkerFault | null, ctx: ExecContext): Promise<void> {
+export async function stageOnMainThread(fault: WorkerFault | null, ctx: ExecContext): Promise<void> {
   if (fault === null) return;
   switch (fault.kind) {
     case 'throw':
@@ -199,7 +202,7 @@ function taskError(cause: unknown, operator: string, partition: number, device: 
  * `1 + ctx.retries` times; a final failure cancels the computation. Once the computation is
  * cancelled, no attempt starts and a failing one rethrows the error that cancelled it.
  */
-async function withRetries<T>(
+export async function withRetries<T>(
   ctx: ExecContext, family: TaskAttempt['family'], operator: string, partition: number, device: TaskDevice,
   attempt: (a: Attempt) => Promise<T>,
 ): Promise<T> {
@@ -219,18 +222,18 @@ async function withRetries<T>(
   }
 }
 
-function poolOptions(ctx: ExecContext, fault: WorkerFault | null): PoolRunOptions {
+export function poolOptions(ctx: ExecContext, fault: WorkerFault | null): PoolRunOptions {
   const options: PoolRunOptions = {};
   if (ctx.cancel !== undefined) options.signal = ctx.cancel.signal;
   if (fault !== null) options.fault = fault;
   return options;
 }
 
-function isShipped(t: arrow.Table | ShippedTable): t is ShippedTable {
+export function isShipped(t: arrow.Table | ShippedTable): t is ShippedTable {
   return t.schema instanceof Uint8Array;
 }
 
-function unshipTableLike(t: arrow.Table | ShippedTable): arrow.Table {
+export function unshipTableLike(t: arrow.Table | ShippedTable): arrow.Table {
   return isShipped(t) ? unshipTable(t) : t;
 }
 

@@ -16,6 +16,8 @@ import { readParquetPiece } from '../io/parquet/read-parquet-piece.js';
 import { reviveExpr, type Expr, type ExprData } from '../plan/expr.js';
 import { valueTypeOf } from '../plan/value-type.js';
 import type { ShippablePartial } from './merge-task.js';
+import { mapPartition } from './map-partition.js';
+import type { ShippedFunction } from './ship-function.js';
 import { shipTable, unshipTable, type ShippedTable } from './ship-table.js';
 
 /** Where a partition's rows come from. */
@@ -28,7 +30,8 @@ export type ReadSpec =
 export type PartitionOp =
   | { kind: 'filter'; predicate: Expr | ExprData }
   | { kind: 'project'; exprs: { name: string; expr: Expr | ExprData }[] }
-  | { kind: 'head'; n: number };
+  | { kind: 'head'; n: number }
+  | { kind: 'mapPartitions'; fn: ShippedFunction; schema: arrow.Schema | Uint8Array };
 
 /** What a task returns. */
 export type TaskEnd =
@@ -46,6 +49,8 @@ export interface PartitionTask {
   columns: string[];
   ops: PartitionOp[];
   end: TaskEnd;
+  /** The partition's index (what a mapPartitions function receives as its second argument). */
+  partition?: number;
 }
 
 export type TaskOutput =
@@ -142,6 +147,9 @@ export async function runPartitionTask(task: PartitionTask, ship: boolean): Prom
         break;
       case 'head':
         table = head(table, op.n);
+        break;
+      case 'mapPartitions':
+        table = await mapPartition(op.fn, table, task.partition ?? 0, op.schema);
         break;
     }
   }

@@ -12,7 +12,7 @@ import { aggOutputType, type AggRequest } from '../cpu/kernels/group-by.js';
 import { sortTable } from '../cpu/kernels/sort-table.js';
 import { TaskError } from '../errors.js';
 import type { ScanNode } from '../plan/logical-plan.js';
-import type { Stage, StageEnd } from '../plan/stage.js';
+import { stageDepth, type Stage, type StageEnd } from '../plan/stage.js';
 import { reduceColumn } from '../reduce/reduce-column.js';
 import type { ReduceOp } from '../reduce/reduce-partial.js';
 import { runAll, runGpuPartition, runMerge, runPartition, type ExecContext, type TaskDevice, type TaskEvent } from './executor.js';
@@ -21,8 +21,13 @@ import { gpuCollect } from './gpu-collect.js';
 import type { ShippablePartial } from './merge-task.js';
 import type { PartitionTask, ReadSpec, TaskEnd, TaskOutput } from './partition-task.js';
 import { planScan, readSchema, withRead, type StageRead } from './stage-reads.js';
+import { concatTables, emptyTable } from './concat-tables.js';
+import { runShuffleInput, shuffleOperator } from './shuffle/run-shuffle.js';
+import { encodeSchema } from './ship-table.js';
+import { shuffleSchema } from '../plan/shuffle-schema.js';
 
 export { planScan, readColumns, type ScanPlan, type StageRead } from './stage-reads.js';
+export { concatTables, emptyTable } from './concat-tables.js';
 
 /** Groups in one partition's partial above which the merge is split into buckets. */
 export const SPLIT_GROUPS = 1 << 16;
@@ -30,7 +35,7 @@ export const SPLIT_GROUPS = 1 << 16;
 const FAN_IN = 8;
 
 /** Reports finished tasks of one kind in one step of a stage, counting them. */
-function taskReporter(ctx: ExecContext, stage: number, total: number, kind: TaskEvent['kind']): (partition: number, operator: string, device: TaskDevice, started: number) => void {
+export function taskReporter(ctx: ExecContext, stage: number, total: number, kind: TaskEvent['kind']): (partition: number, operator: string, device: TaskDevice, started: number) => void {
   let done = 0;
   return (partition, operator, device, started) => ctx.onTask?.({ stage, partition, device, operator, ms: performance.now() - started, done: ++done, total, kind });
 }
@@ -38,45 +43,43 @@ function taskReporter(ctx: ExecContext, stage: number, total: number, kind: Task
 /** Output partitions of a stage's input. */
 async function inputReads(stage: Stage, ctx: ExecContext, stageIndex: number): Promise<{ reads: StageRead[]; scan: ScanNode | null }> {
   if (stage.input.kind === 'scan') return { reads: (await planScan(stage.input.scan, ctx)).reads, scan: stage.input.scan };
-  const tables = await runStages(stage.input.stage, ctx, stageIndex - 1);
+  const tables = stage.input.kind === 'shuffle'
+    ? await runShuffleInput(stage.input.shuffle, ctx, stageIndex)
+    : await runStages(stage.input.stage, ctx, stageIndex - 1);
   return { reads: tables.map((table) => ({ kind: 'table', table })), scan: null };
 }
 
 function stageOperator(stage: Stage): string {
   const end = stage.end.kind === 'aggregate' ? (stage.end.keys.length > 0 ? 'groupBy' : 'agg') : stage.end.kind;
   const ops = stage.ops.map((o) => o.kind);
-  const from = stage.input.kind === 'scan' ? `read${stage.input.scan.source.kind[0]!.toUpperCase()}${stage.input.scan.source.kind.slice(1)}` : 'stage';
+  const from = stage.input.kind === 'scan' ? `read${stage.input.scan.source.kind[0]!.toUpperCase()}${stage.input.scan.source.kind.slice(1)}`
+    : stage.input.kind === 'shuffle' ? shuffleOperator(stage.input.shuffle) : 'stage';
   return [from, ...ops, end].join('→');
 }
 
-function task(read: ReadSpec, scan: ScanNode | null, stage: Stage, end: TaskEnd, inputColumns: string[]): PartitionTask {
-  return { read, predicate: scan?.predicate ?? null, columns: scan?.columns ?? inputColumns, ops: stage.ops, end };
+function task(read: ReadSpec, scan: ScanNode | null, stage: Stage, end: TaskEnd, inputColumns: string[], partition: number): PartitionTask {
+  // A schema is posted as its IPC bytes (an arrow.Schema does not survive structured cloning).
+  const ops = stage.ops.map((op) => (op.kind === 'mapPartitions' ? { ...op, schema: encodeSchema(op.schema) } : op));
+  return { read, predicate: scan?.predicate ?? null, columns: scan?.columns ?? inputColumns, ops, end, partition };
 }
 
-/** Concatenates partition tables into one table with `schema` (no copies). */
-export function concatTables(tables: readonly arrow.Table[], schema: arrow.Schema): arrow.Table {
-  const struct = new arrow.Struct(schema.fields);
-  const batches: arrow.RecordBatch[] = [];
-  for (const t of tables) {
-    for (const b of t.batches) {
-      if (b.numRows === 0 && batches.length > 0) continue;
-      batches.push(new arrow.RecordBatch(schema, arrow.makeData({ type: struct, length: b.numRows, nullCount: 0, children: b.data.children })));
-    }
+/** The columns of a stage's input partitions (not for scans, whose tasks name their columns). */
+function inputSchema(stage: Stage): arrow.Schema {
+  switch (stage.input.kind) {
+    case 'scan':
+      return readSchema(stage.input.scan);
+    case 'stage':
+      return stage.input.stage.schema;
+    case 'shuffle':
+      return shuffleSchema(stage.input.shuffle);
   }
-  return batches.length === 0 ? emptyTable(schema) : new arrow.Table(schema, batches);
-}
-
-export function emptyTable(schema: arrow.Schema): arrow.Table {
-  const children = schema.fields.map((f) => arrow.makeData({ type: f.type as arrow.Int32, length: 0, nullCount: 0 }));
-  const struct = new arrow.Struct(schema.fields);
-  return new arrow.Table(schema, [new arrow.RecordBatch(schema, arrow.makeData({ type: struct, length: 0, nullCount: 0, children }))]);
 }
 
 /** Runs `stage` (after the stages it reads) and returns its output partitions. */
 export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = stageDepth(stage)): Promise<arrow.Table[]> {
   const { reads, scan } = await inputReads(stage, ctx, stageIndex);
   const operator = stageOperator(stage);
-  const inputColumns = stage.input.kind === 'stage' ? stage.input.stage.schema.fields.map((f) => f.name) : [];
+  const inputColumns = stage.input.kind === 'scan' ? [] : inputSchema(stage).fields.map((f) => f.name);
   const end = stage.end;
   const reported = taskReporter(ctx, stageIndex, reads.length, 'partition');
   const report = (i: number, device: TaskDevice, started: number): void => reported(i, operator, device, started);
@@ -89,7 +92,7 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
         const table = await withRead(reads[i]!, ctx, operator, i, async (read) => {
           const cpu = async (): Promise<arrow.Table> => {
             device = ctx.device;
-            return tableOf(await runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i));
+            return tableOf(await runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns, i), ctx, operator, i));
           };
           if (gpuPlan === undefined) return cpu();
           // A lost device sends the partition to the CPU; the device out of memory is retried.
@@ -117,7 +120,7 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
         const got = await runAll(window.length, ctx.workers, async (j) => {
           const started = performance.now();
           const out = await withRead(window[j]!, ctx, operator, start + j, (read) =>
-            runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, start + j));
+            runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns, start + j), ctx, operator, start + j));
           report(start + j, ctx.device, started);
           return tableOf(out);
         });
@@ -142,10 +145,6 @@ function noteFallback(ctx: ExecContext, operator: string, partition: number, why
   if (ctx.stats.gpuFallbacks.length > 100) ctx.stats.gpuFallbacks.shift();
 }
 
-function stageDepth(stage: Stage): number {
-  return stage.input.kind === 'stage' ? stageDepth(stage.input.stage) + 1 : 0;
-}
-
 function tableOf(out: TaskOutput): arrow.Table {
   if (out.kind !== 'table') throw new Error(`expected a table from the task, got ${out.kind}`);
   return out.table as arrow.Table;
@@ -167,8 +166,7 @@ async function aggregateOnCpu(
   const partialEnd: TaskEnd = { kind: 'partial', keys: end.keys, aggs, split: 1 };
   if (reads.length === 0) {
     // No partitions at all: an empty partition still gives df.agg its one row.
-    const input = stage.input;
-    reads = [{ kind: 'table', table: emptyTable(input.kind === 'scan' ? readSchema(input.scan) : input.stage.schema) }];
+    reads = [{ kind: 'table', table: emptyTable(inputSchema(stage)) }];
   }
   const gpuPlan = end.device === 'gpu' ? end.gpuPlan : undefined;
   const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
@@ -177,7 +175,7 @@ async function aggregateOnCpu(
     const parts = await withRead(reads[i]!, ctx, operator, i, async (read) => {
       const cpuPartial = async (): Promise<ShippablePartial[]> => {
         device = ctx.device;
-        const out = await runPartition(task(read, scan, stage, partialEnd, inputColumns), ctx, operator, i);
+        const out = await runPartition(task(read, scan, stage, partialEnd, inputColumns, i), ctx, operator, i);
         if (out.kind !== 'partial') throw new Error('expected a partial aggregate');
         return out.partials;
       };
@@ -253,12 +251,11 @@ async function aggregateOnGpu(
 ): Promise<arrow.Table> {
   const tables = await runAll(reads.length, ctx.workers * 2, async (i) => {
     const started = performance.now();
-    const out = await withRead(reads[i]!, ctx, operator, i, (read) => runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns), ctx, operator, i));
+    const out = await withRead(reads[i]!, ctx, operator, i, (read) => runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns, i), ctx, operator, i));
     report(i, ctx.device, started);
     return tableOf(out);
   });
-  const inputSchema = stage.input.kind === 'scan' ? stage.input.scan.schema : stage.input.stage.schema;
-  const input = concatTables(tables, tables[0]?.schema ?? inputSchema);
+  const input = concatTables(tables, tables[0]?.schema ?? (stage.input.kind === 'scan' ? stage.input.scan.schema : inputSchema(stage)));
   const byColumn = new Map<string, ReduceOp[]>();
   for (const a of end.aggs) byColumn.set(a.column!, [...(byColumn.get(a.column!) ?? []), REDUCE_OF[a.fn]!]);
   const values = new Map<string, Map<ReduceOp, number | bigint | null>>();

@@ -77,7 +77,7 @@ class Shipper {
 
 const schemaCache = new WeakMap<arrow.Schema, Uint8Array>();
 
-function encodeSchema(schema: arrow.Schema): Uint8Array {
+export function encodeSchema(schema: arrow.Schema): Uint8Array {
   let bytes = schemaCache.get(schema);
   if (bytes === undefined) {
     bytes = arrow.tableToIPC(new arrow.Table(schema), 'stream');
@@ -90,7 +90,7 @@ function encodeSchema(schema: arrow.Schema): Uint8Array {
 const decoded = new Map<string, arrow.Schema>();
 const DECODED_MAX = 256;
 
-function decodeSchema(bytes: Uint8Array): arrow.Schema {
+export function decodeSchema(bytes: Uint8Array): arrow.Schema {
   const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   let schema = decoded.get(key);
   if (schema === undefined) {

@@ -20,6 +20,11 @@ import { heldScan, memoryScan } from './sources/memory-scan.js';
 import { toCsv, toParquet, type ToParquetOptions } from './to-parquet.js';
 import { unifyDictionaries } from './unify-dictionaries.js';
 import { aggregateNode, aggSpecs, type AggSpecInput } from './verbs/aggregate.js';
+import { dropDuplicates, type DropDuplicatesOptions } from './verbs/drop-duplicates.js';
+import { mapPartitions, type MapMeta, type PartitionFunction } from './verbs/map-partitions.js';
+import { merge, type MergeOptions } from './verbs/merge.js';
+import { repartition, type RepartitionOptions } from './verbs/repartition.js';
+import { sortValues, type SortValuesOptions } from './verbs/sort-values.js';
 import { filter } from './verbs/filter.js';
 import { assign, drop, rename, select } from './verbs/project.js';
 import { checkColumn } from './verbs/schema-of.js';
@@ -39,6 +44,11 @@ function partitions(plan: PlanNode): number {
     }
     case 'aggregate':
       return 1;
+    case 'join':
+      // Known once the sides are computed (a broadcast keeps the large side's partitioning); this is the most it can be.
+      return Math.max(partitions(plan.left), partitions(plan.right));
+    case 'repartition':
+      return 'npartitions' in plan.target ? plan.target.npartitions : partitions(plan.input);
     default:
       return partitions(plan.input);
   }
@@ -108,6 +118,53 @@ export class DataFrame {
     return this.make(aggregateNode(this.plan, [column], [{ fn: 'size', column: null, name: 'count' }],
       [{ column: 'count', descending: true }, { column, descending: false }], 'valueCounts'));
   }
+
+  /**
+   * Joins with `other` on key columns: `how` is inner (default), left, right, outer, semi or
+   * anti; null keys never match. A small side is broadcast to every partition of the other,
+   * otherwise both sides are split by key hash (spilling through the memory manager).
+   *
+   * @example
+   * const enriched = orders.merge(customers, { on: 'customer_id', how: 'left' });
+   * const fresh = incoming.merge(existing, { leftOn: 'email', rightOn: 'mail', how: 'anti' });
+   */
+  merge(other: DataFrame, options: MergeOptions): DataFrame { return this.make(merge(this.plan, other.plan, options)); }
+
+  /**
+   * One row per distinct `subset` (default: every column), keeping the first, the last, or
+   * (false) none of the rows of a repeated key; rows stay in their order.
+   *
+   * @example
+   * const people = contacts.dropDuplicates({ subset: ['email'], keep: 'last' });
+   */
+  dropDuplicates(options: DropDuplicatesOptions = {}): DataFrame { return this.make(dropDuplicates(this.plan, options)); }
+
+  /**
+   * Sorts the rows by one or several columns across partitions, stable; nulls last unless
+   * `nullsLast: false`, NaN above +Infinity.
+   *
+   * @example
+   * const top = await df.sortValues(['region', 'amount'], { ascending: [true, false] }).head(10);
+   */
+  sortValues(by: string | string[], options: SortValuesOptions = {}): DataFrame { return this.make(sortValues(this.plan, by, options)); }
+
+  /**
+   * The same rows in order, in `npartitions` partitions or partitions of about `partitionSize` bytes.
+   *
+   * @example
+   * const even = df.repartition({ npartitions: 8 });
+   */
+  repartition(options: RepartitionOptions): DataFrame { return this.make(repartition(this.plan, options)); }
+
+  /**
+   * Runs `fn(batch, index, { arrow })` on each partition in the worker threads (it may be async).
+   * It is shipped as source text, so it must not use variables from its surroundings. The output
+   * columns come from `meta`, or from running `fn` on an empty partition.
+   *
+   * @example
+   * const tagged = df.mapPartitions((batch, i, { arrow }) => batch.select(['id']), { meta: { id: 'int64' } });
+   */
+  mapPartitions(fn: PartitionFunction, options: { meta?: MapMeta } = {}): DataFrame { return this.make(mapPartitions(this.plan, fn, options)); }
 
   /** The first `n` rows; reads partitions in order only until it has them. */
   async head(n = 5): Promise<arrow.Table> {

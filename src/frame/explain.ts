@@ -3,7 +3,7 @@ import { readColumns } from '../exec/run-stage.js';
 import { planParquetPieces } from '../io/parquet/parquet-dataset.js';
 import { csvPartitionCount } from '../io/csv/csv-dataset.js';
 import type { ScanNode } from '../plan/logical-plan.js';
-import type { Stage, StageOp } from '../plan/stage.js';
+import type { Shuffle, Stage, StageOp } from '../plan/stage.js';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -38,16 +38,53 @@ function opLine(op: StageOp): string {
       return `    project ${op.exprs.map((e) => (e.expr.node.kind === 'col' && e.expr.node.name === e.name ? e.name : `${e.name}=${e.expr.key}`)).join(', ')}`;
     case 'head':
       return `    head ${op.n}`;
+    case 'mapPartitions':
+      return `    mapPartitions ${op.fn.name} → [${op.schema.fields.map((f) => f.name).join(', ')}] (user function, cpu workers)`;
   }
 }
 
-function stageLines(stage: Stage, out: string[]): number {
-  const n = stage.input.kind === 'stage' ? stageLines(stage.input.stage, out) + 1 : 1;
+function mb(bytes: number): string {
+  return bytes === Infinity ? 'any size' : `${(bytes / 1e6).toFixed(0)} MB`;
+}
+
+/** What a shuffle does, in a few lines. */
+function shuffleLines(shuffle: Shuffle, inputs: number[]): string[] {
+  const from = inputs.map((n) => `stage ${n}`).join(' and ');
+  switch (shuffle.kind) {
+    case 'join': {
+      const { spec } = shuffle;
+      const on = spec.leftOn.map((k, i) => (k === spec.rightOn[i] ? k : `${k}=${spec.rightOn[i]}`)).join(', ');
+      const sides = shuffle.broadcastSides.filter(() => shuffle.broadcastBytes > 0);
+      const how = sides.length === 0
+        ? `hash shuffle: both sides split by key hash into buckets (held by the memory manager), one join task per bucket${shuffle.broadcastBytes > 0 && shuffle.broadcastSides.length === 0 ? ` (a ${spec.how} join cannot broadcast a side)` : ''}`
+        : `broadcast the ${sides.join(' or ')} side if it is at most ${mb(shuffle.broadcastBytes)} once computed (joined whole to each partition of the other), else hash shuffle into buckets`;
+      return [`    merge ${spec.how} on [${on}] of ${from} (left, right)`, `      ${how}`, `      device: ${shuffle.device} (${shuffle.why})`];
+    }
+    case 'distinct':
+      return [`    dropDuplicates subset=[${shuffle.subset.join(', ')}] keep=${String(shuffle.keep)} of ${from}`,
+        '      keys split by hash with (partition, row) ids → kept rows per bucket → each partition keeps its rows, in order',
+        `      device: ${shuffle.device} (${shuffle.why})`];
+    case 'sort':
+      return [`    sortValues by [${shuffle.by.map((k) => `${k.column}${k.descending ? ' desc' : ''}`).join(', ')}]${shuffle.nullsLast ? '' : ' nulls first'} of ${from}`,
+        '      sample keys → range boundaries → split by range → stable sort per bucket (buckets in order)',
+        `      device: ${shuffle.device} (${shuffle.why})`];
+    case 'repartition':
+      return [`    repartition ${'npartitions' in shuffle.target ? `into ${shuffle.target.npartitions} partitions` : `into partitions of ${mb(shuffle.target.partitionSize)}`} of ${from} (zero-copy slices, in order)`];
+  }
+}
+
+function stageLines(stage: Stage, out: string[], counter: { n: number }): number {
+  const input = stage.input;
+  const inputs = input.kind === 'scan' ? [] : input.kind === 'stage' ? [stageLines(input.stage, out, counter)]
+    : input.shuffle.kind === 'join' ? [stageLines(input.shuffle.left, out, counter), stageLines(input.shuffle.right, out, counter)]
+      : [stageLines(input.shuffle.input, out, counter)];
+  const n = ++counter.n;
   const end = stage.end;
   const onGpu = (end.kind === 'aggregate' && end.gpuPlan !== undefined) || (end.kind === 'collect' && end.gpuPlan !== undefined);
   out.push(`stage ${n}: one fused task per partition (${onGpu ? 'read by the cpu workers, computed on the GPU' : 'cpu workers'})`);
-  if (stage.input.kind === 'scan') out.push(scanLine(stage.input.scan));
-  else out.push(`    input: the ${stage.input.stage.end.kind === 'aggregate' ? 'aggregate' : 'partitions'} of stage ${n - 1}`);
+  if (input.kind === 'scan') out.push(scanLine(input.scan));
+  else if (input.kind === 'shuffle') out.push(...shuffleLines(input.shuffle, inputs));
+  else out.push(`    input: the ${input.stage.end.kind === 'aggregate' ? 'aggregate' : 'partitions'} of stage ${inputs[0]}`);
   for (const op of stage.ops) out.push(opLine(op));
   switch (end.kind) {
     case 'collect':
@@ -74,6 +111,6 @@ function stageLines(stage: Stage, out: string[]): number {
 
 export function explainStages(stage: Stage): string {
   const out: string[] = [];
-  stageLines(stage, out);
+  stageLines(stage, out, { n: 0 });
   return out.join('\n');
 }

@@ -56,6 +56,11 @@ export function fromArrays(record: Readonly<Record<string, ArrayLike<unknown> | 
 export { DataFrame, type Expr };
 export { GroupBy, type GroupByOptions } from './group-by.js';
 export type { ComputeOptions } from './compute-plan.js';
+export type { MergeOptions } from './verbs/merge.js';
+export type { DropDuplicatesOptions } from './verbs/drop-duplicates.js';
+export type { SortValuesOptions } from './verbs/sort-values.js';
+export type { RepartitionOptions } from './verbs/repartition.js';
+export type { MapMeta, PartitionFunction } from './verbs/map-partitions.js';
 export type { FromArrowOptions } from './sources/from-arrow.js';
 export type { ReadCsvFrameOptions as ReadCsvOptions } from './sources/read-csv.js';
 export type { ReadParquetOptions } from './sources/read-parquet.js';

@@ -4,7 +4,7 @@
  * wall time, its tasks per device, the bytes spilled and the peak memory while it ran.
  */
 import type { TaskDevice, TaskEvent } from '../exec/executor.js';
-import type { Stage } from '../plan/stage.js';
+import { stageDepth, type Stage } from '../plan/stage.js';
 
 /** Where progress goes: `process.stdout` by default, or any object with `write` (a test's fake). */
 export interface ProgressStream {
@@ -28,7 +28,7 @@ export interface ProgressReporter {
 }
 
 function depth(stage: Stage): number {
-  return stage.input.kind === 'stage' ? depth(stage.input.stage) + 1 : 1;
+  return stageDepth(stage) + 1;
 }
 
 function mb(bytes: number): string {

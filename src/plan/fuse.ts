@@ -5,7 +5,7 @@
  * after another keeps the smaller count. Each stage then runs as one task per partition.
  */
 import { substitute, unalias } from './expr-columns.js';
-import type { Stage, StageOp } from './stage.js';
+import type { Shuffle, Stage, StageOp } from './stage.js';
 
 function fuseOps(ops: readonly StageOp[]): StageOp[] {
   const out: StageOp[] = [];
@@ -25,7 +25,12 @@ function fuseOps(ops: readonly StageOp[]): StageOp[] {
   return out;
 }
 
+function fuseShuffle(shuffle: Shuffle): Shuffle {
+  return shuffle.kind === 'join' ? { ...shuffle, left: fuse(shuffle.left), right: fuse(shuffle.right) } : { ...shuffle, input: fuse(shuffle.input) };
+}
+
 export function fuse(stage: Stage): Stage {
-  const input = stage.input.kind === 'stage' ? { kind: 'stage' as const, stage: fuse(stage.input.stage) } : stage.input;
+  const input: Stage['input'] = stage.input.kind === 'stage' ? { kind: 'stage', stage: fuse(stage.input.stage) }
+    : stage.input.kind === 'shuffle' ? { kind: 'shuffle', shuffle: fuseShuffle(stage.input.shuffle) } : stage.input;
   return { ...stage, input, ops: fuseOps(stage.ops) };
 }

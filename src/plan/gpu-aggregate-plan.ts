@@ -67,6 +67,8 @@ export function foldStage(input: arrow.Schema, scanPredicate: Expr | null, ops: 
         break;
       case 'head':
         return { why: 'a head() in the stage runs on the CPU' };
+      case 'mapPartitions':
+        return { why: `the user function '${op.fn.name}' (mapPartitions) runs on the CPU workers` };
     }
   }
   return { schema, bindings, predicate: predicates.length === 0 ? null : predicates.reduce((a, b) => a.and(b)) };

@@ -6,6 +6,8 @@
  */
 import * as arrow from 'apache-arrow';
 import type { AggFn } from '../cpu/kernels/group-by.js';
+import type { JoinHow } from '../cpu/kernels/key-words.js';
+import type { ShippedFunction } from '../exec/ship-function.js';
 import type { CsvDataset } from '../io/csv/csv-dataset.js';
 import type { ParquetDataset } from '../io/parquet/parquet-dataset.js';
 import type { MemoryManager } from '../sched/memory-manager.js';
@@ -93,16 +95,92 @@ export interface HeadNode {
   schema: arrow.Schema;
 }
 
-export type PlanNode = ScanNode | ProjectNode | FilterNode | AggregateNode | HeadNode;
+/** `merge`: rows of two frames paired by equal keys (null keys never match). */
+export interface JoinNode {
+  kind: 'join';
+  left: PlanNode;
+  right: PlanNode;
+  how: JoinHow;
+  leftOn: string[];
+  rightOn: string[];
+  suffixes: [string, string];
+  /** Broadcast the small side (true), never (false), or decide by its size (null). */
+  broadcast: boolean | null;
+  schema: arrow.Schema;
+}
 
-/** The inputs of a node (none for a scan). */
+/** `dropDuplicates`: one row per distinct `subset` (or none of a repeated key with keep: false), in row order. */
+export interface DistinctNode {
+  kind: 'distinct';
+  input: PlanNode;
+  subset: string[];
+  keep: 'first' | 'last' | false;
+  schema: arrow.Schema;
+}
+
+export interface SortKey {
+  column: string;
+  descending: boolean;
+}
+
+/** `sortValues`: rows in the order of `by`, stable, across partitions. */
+export interface SortNode {
+  kind: 'sort';
+  input: PlanNode;
+  by: SortKey[];
+  nullsLast: boolean;
+  schema: arrow.Schema;
+}
+
+/** `repartition`: the same rows in order, cut into a given number or size of partitions. */
+export interface RepartitionNode {
+  kind: 'repartition';
+  input: PlanNode;
+  target: { npartitions: number } | { partitionSize: number };
+  schema: arrow.Schema;
+}
+
+/** `mapPartitions`: a user function over each partition, shipped to the workers as source text. */
+export interface MapPartitionsNode {
+  kind: 'mapPartitions';
+  input: PlanNode;
+  fn: ShippedFunction;
+  schema: arrow.Schema;
+}
+
+export type PlanNode = ScanNode | ProjectNode | FilterNode | AggregateNode | HeadNode
+  | JoinNode | DistinctNode | SortNode | RepartitionNode | MapPartitionsNode;
+
+/** The nodes with one input. */
+export type UnaryNode = Exclude<PlanNode, ScanNode | JoinNode>;
+
+/** The inputs of a node (none for a scan, two for a join). */
 export function planInputs(node: PlanNode): PlanNode[] {
-  return node.kind === 'scan' ? [] : [node.input];
+  switch (node.kind) {
+    case 'scan':
+      return [];
+    case 'join':
+      return [node.left, node.right];
+    default:
+      return [node.input];
+  }
 }
 
 /** `node` with a new input, keeping everything else. */
-export function withInput<N extends Exclude<PlanNode, ScanNode>>(node: N, input: PlanNode): N {
+export function withInput<N extends UnaryNode>(node: N, input: PlanNode): N {
   return { ...node, input };
+}
+
+/** `node` over new inputs (as many as `planInputs` gives), keeping everything else. */
+export function withInputs(node: PlanNode, inputs: readonly PlanNode[]): PlanNode {
+  switch (node.kind) {
+    case 'scan':
+      return node;
+    case 'join':
+      return { ...node, left: inputs[0]!, right: inputs[1]! };
+    default:
+      return withInput(node, inputs[0]!);
+  }
 }
 
 /** The source's schema restricted to `columns`, in that order. */
@@ -147,6 +225,21 @@ export function planLines(node: PlanNode, depth = 0): string[] {
       break;
     case 'head':
       line = `Head ${node.n}`;
+      break;
+    case 'join':
+      line = `Join ${node.how} on [${node.leftOn.map((k, i) => (k === node.rightOn[i] ? k : `${k}=${node.rightOn[i]}`)).join(', ')}]`;
+      break;
+    case 'distinct':
+      line = `DropDuplicates subset=[${node.subset.join(', ')}] keep=${node.keep}`;
+      break;
+    case 'sort':
+      line = `Sort by=[${node.by.map((k) => `${k.column}${k.descending ? ' desc' : ''}`).join(', ')}]${node.nullsLast ? '' : ' nulls first'}`;
+      break;
+    case 'repartition':
+      line = `Repartition ${'npartitions' in node.target ? `npartitions=${node.target.npartitions}` : `partitionSize=${node.target.partitionSize}`}`;
+      break;
+    case 'mapPartitions':
+      line = `MapPartitions ${node.fn.name}`;
       break;
   }
   return [pad + line, ...planInputs(node).flatMap((i) => planLines(i, depth + 1))];

@@ -12,8 +12,10 @@ import type { AggFn } from '../cpu/kernels/group-by.js';
 import { exprColumns } from './expr-columns.js';
 import { gpuAggregatePlan, type GpuAggregatePlan } from './gpu-aggregate-plan.js';
 import { gpuCollectPlan } from './gpu-collect-plan.js';
-import { sourceSchema, type AggregateNode, type PlanNode } from './logical-plan.js';
-import type { Stage } from './stage.js';
+import { sourceSchema, type AggregateNode, type JoinNode, type PlanNode, type SortNode } from './logical-plan.js';
+import { sortKeyKind } from '../cpu/kernels/sort-key-words.js';
+import { shuffleSchema } from './shuffle-schema.js';
+import type { Shuffle, Stage } from './stage.js';
 import { isNumeric, valueTypeOf } from './value-type.js';
 
 export interface LowerOptions {
@@ -27,6 +29,7 @@ const GPU_REDUCE_FNS: ReadonlySet<AggFn> = new Set<AggFn>(['count', 'sum', 'mean
 /** The columns a stage's partitions have when read: a scan's outputs and predicate columns, or the previous stage's output. */
 function stageInputSchema(stage: Stage): arrow.Schema {
   if (stage.input.kind === 'stage') return stage.input.stage.schema;
+  if (stage.input.kind === 'shuffle') return shuffleSchema(stage.input.shuffle);
   const scan = stage.input.scan;
   const needed = new Set(scan.columns);
   if (scan.predicate !== null) exprColumns(scan.predicate, needed);
@@ -57,6 +60,39 @@ function aggregateDevice(node: AggregateNode, stage: Stage, options: LowerOption
 
 function open(stage: Stage): Stage {
   return stage.end.kind === 'collect' ? stage : { input: { kind: 'stage', stage }, ops: [], end: { kind: 'collect' }, schema: stage.schema };
+}
+
+/** Default size under which one side of a join is broadcast (`merge(..., { broadcast })` overrides it). */
+export const BROADCAST_BYTES = 64e6;
+
+/** The sides a join of this kind can broadcast: the side whose unmatched rows it does not keep. */
+function broadcastSides(how: JoinNode['how']): ('left' | 'right')[] {
+  switch (how) {
+    case 'inner':
+      return ['right', 'left'];
+    case 'left':
+    case 'semi':
+    case 'anti':
+      return ['right'];
+    case 'right':
+      return ['left'];
+    case 'outer':
+      return [];
+  }
+}
+
+/** The GPU radix sort takes one key of 32 or 64 bits (numbers, dates, booleans); other sorts stay on the CPU. */
+function sortDevice(plan: SortNode, options: LowerOptions): { device: 'cpu' | 'gpu'; why: string } {
+  if (!options.gpuReductions.use) return { device: 'cpu', why: options.gpuReductions.why };
+  if (plan.by.length > 1) return { device: 'cpu', why: 'the GPU radix sort takes one key; several keys sort on the CPU workers' };
+  const field = plan.input.schema.fields.find((f) => f.name === plan.by[0]!.column)!;
+  if (sortKeyKind(field.type) !== 'words') return { device: 'cpu', why: `the GPU radix sort takes 32- and 64-bit keys, not ${String(field.type)}: it sorts on the CPU workers` };
+  return { device: 'gpu', why: 'GPU radix sort of each bucket (the rows are gathered on the host)' };
+}
+
+/** A stage that starts from a shuffle's output partitions. */
+function afterShuffle(shuffle: Shuffle, schema: arrow.Schema): Stage {
+  return { input: { kind: 'shuffle', shuffle }, ops: [], end: { kind: 'collect' }, schema };
 }
 
 /**
@@ -94,5 +130,27 @@ function lowerNode(plan: PlanNode, options: LowerOptions): Stage {
       if (gpuPlan !== undefined) end.gpuPlan = gpuPlan;
       return { ...s, end, schema: plan.schema };
     }
+    case 'mapPartitions': {
+      const s = open(lowerNode(plan.input, options));
+      return { ...s, ops: [...s.ops, { kind: 'mapPartitions', fn: plan.fn, schema: plan.schema }], schema: plan.schema };
+    }
+    case 'join': {
+      const sides = broadcastSides(plan.how);
+      const broadcastBytes = plan.broadcast === null ? BROADCAST_BYTES : plan.broadcast ? Infinity : 0;
+      const spec = { how: plan.how, leftOn: plan.leftOn, rightOn: plan.rightOn, suffixes: plan.suffixes };
+      const device = options.gpuReductions.use
+        ? { device: 'gpu' as const, why: 'GPU hash join: build and probe kernels make the gather maps, the rows are gathered on the host' }
+        : { device: 'cpu' as const, why: options.gpuReductions.why };
+      return afterShuffle({ kind: 'join', left: lowerNode(plan.left, options), right: lowerNode(plan.right, options), spec, broadcastSides: sides, broadcastBytes, ...device }, plan.schema);
+    }
+    case 'distinct':
+      return afterShuffle({
+        kind: 'distinct', input: lowerNode(plan.input, options), subset: plan.subset, keep: plan.keep,
+        device: 'cpu', why: options.gpuReductions.use ? 'dropDuplicates has no GPU kernel yet: the CPU workers find the kept rows' : options.gpuReductions.why,
+      }, plan.schema);
+    case 'sort':
+      return afterShuffle({ kind: 'sort', input: lowerNode(plan.input, options), by: plan.by, nullsLast: plan.nullsLast, ...sortDevice(plan, options) }, plan.schema);
+    case 'repartition':
+      return afterShuffle({ kind: 'repartition', input: lowerNode(plan.input, options), target: plan.target }, plan.schema);
   }
 }

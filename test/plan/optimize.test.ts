@@ -6,7 +6,7 @@ import { filter } from '../../src/frame/verbs/filter.js';
 import { assign, rename, select } from '../../src/frame/verbs/project.js';
 import { col, lit } from '../../src/plan/expr.js';
 import { fuse } from '../../src/plan/fuse.js';
-import { planLines, type PlanNode, type ScanNode } from '../../src/plan/logical-plan.js';
+import { planInputs, planLines, type PlanNode, type ScanNode } from '../../src/plan/logical-plan.js';
 import { lower } from '../../src/plan/lower.js';
 import { foldConstants } from '../../src/plan/optimize/fold-constants.js';
 import { simplify } from '../../src/plan/optimize/optimize.js';
@@ -25,7 +25,11 @@ function scan(): ScanNode {
 
 function find(plan: PlanNode, kind: PlanNode['kind']): PlanNode | null {
   if (plan.kind === kind) return plan;
-  return plan.kind === 'scan' ? null : find(plan.input, kind);
+  for (const input of planInputs(plan)) {
+    const found = find(input, kind);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 const NO_GPU = { gpuReductions: { use: false, why: 'test' } };

@@ -1,6 +1,7 @@
 import type { ColumnSlice } from '../../column-slice.js';
 import { runPartitionTask, type PartitionTask } from '../../exec/partition-task.js';
 import { runMergeTask, type MergeTask } from '../../exec/merge-task.js';
+import { runShuffleTask, type ShuffleTask } from '../../exec/shuffle-task.js';
 import type { Centre, ReducePartial, SquaresPartial } from '../../reduce/reduce-partial.js';
 import { reduce, squares, type ReduceWants } from './reduce.js';
 
@@ -10,6 +11,7 @@ export const kernels = {
   squares: (task: { slice: ColumnSlice; centre: Centre }): SquaresPartial => squares(task.slice, task.centre),
   partition: (task: PartitionTask) => runPartitionTask(task, true),
   merge: (task: MergeTask) => runMergeTask(task, true),
+  shuffle: (task: ShuffleTask) => runShuffleTask(task, true),
 } as const;
 
 export type KernelFamily = keyof typeof kernels;

@@ -1,8 +1,8 @@
-/** Bottom-up rewriting of a plan: each node is rebuilt over its rewritten input, then rewritten. */
-import { withInput, type PlanNode } from '../logical-plan.js';
+/** Bottom-up rewriting of a plan: each node is rebuilt over its rewritten inputs, then rewritten. */
+import { planInputs, withInputs, type PlanNode } from '../logical-plan.js';
 
 export function mapPlan(plan: PlanNode, rewrite: (node: PlanNode) => PlanNode): PlanNode {
-  if (plan.kind === 'scan') return rewrite(plan);
-  const input = mapPlan(plan.input, rewrite);
-  return rewrite(input === plan.input ? plan : withInput(plan, input));
+  const inputs = planInputs(plan);
+  const mapped = inputs.map((i) => mapPlan(i, rewrite));
+  return rewrite(mapped.every((m, i) => m === inputs[i]) ? plan : withInputs(plan, mapped));
 }

@@ -1,11 +1,29 @@
 /**
  * Simplify rule: projection pushdown. Walks down from the root with the set of columns each node
  * must deliver; projections drop outputs nobody reads, and scans read only the columns asked for
- * (plus, separately, those their predicate needs). The root keeps its schema.
+ * (plus, separately, those their predicate needs). The root keeps its schema. A join asks each
+ * side for the keys and the columns whose output is read; a column whose name is on both sides
+ * is kept on both while either is read, so that the suffixes stay what they were. A
+ * mapPartitions function sees whole partitions, so everything below it is kept.
  */
 import { exprColumns } from '../expr-columns.js';
-import { scanSchema, sourceSchema, type PlanNode } from '../logical-plan.js';
+import { scanSchema, sourceSchema, type JoinNode, type PlanNode } from '../logical-plan.js';
 import * as arrow from 'apache-arrow';
+import { joinSchema } from '../../cpu/kernels/join-tables.js';
+
+/** What each side of a join must deliver for `required` outputs. */
+function joinNeeds(node: JoinNode, required: ReadonlySet<string>): [Set<string>, Set<string>] {
+  const [sx, sy] = node.suffixes;
+  const left = new Set(node.leftOn);
+  const right = new Set(node.rightOn);
+  for (const f of node.left.schema.fields) if (required.has(f.name) || required.has(f.name + sx)) left.add(f.name);
+  for (const f of node.right.schema.fields) if (required.has(f.name) || required.has(f.name + sy)) right.add(f.name);
+  const leftNames = new Set(node.left.schema.fields.map((f) => f.name));
+  const rightNames = new Set(node.right.schema.fields.map((f) => f.name));
+  for (const c of [...left]) if (rightNames.has(c)) right.add(c);
+  for (const c of [...right]) if (leftNames.has(c)) left.add(c);
+  return [left, right];
+}
 
 function prune(node: PlanNode, required: ReadonlySet<string> | null): PlanNode {
   switch (node.kind) {
@@ -33,9 +51,25 @@ function prune(node: PlanNode, required: ReadonlySet<string> | null): PlanNode {
       for (const a of node.aggs) if (a.column !== null) needs.add(a.column);
       return { ...node, input: prune(node.input, needs) };
     }
-    case 'head': {
+    case 'head':
+    case 'repartition': {
       const input = prune(node.input, required);
       return { ...node, input, schema: input.schema };
+    }
+    case 'sort':
+    case 'distinct': {
+      const keys = node.kind === 'sort' ? node.by.map((k) => k.column) : node.subset;
+      const input = prune(node.input, required === null ? null : new Set([...required, ...keys]));
+      return { ...node, input, schema: input.schema };
+    }
+    case 'mapPartitions':
+      return { ...node, input: prune(node.input, null) };
+    case 'join': {
+      if (required === null) return { ...node, left: prune(node.left, null), right: prune(node.right, null) };
+      const [leftNeeds, rightNeeds] = joinNeeds(node, required);
+      const left = prune(node.left, leftNeeds);
+      const right = prune(node.right, rightNeeds);
+      return { ...node, left, right, schema: joinSchema(left.schema, right.schema, node) };
     }
   }
 }

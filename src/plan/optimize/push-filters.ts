@@ -2,8 +2,9 @@
  * Simplify rule: predicate pushdown. Consecutive filters become one conjunction; a filter moves
  * below a projection when the columns it reads are passed through (or renamed) by it; a filter
  * on a scan becomes the scan's predicate, which the reader applies as it reads (and with which
- * the Parquet reader skips row groups by their statistics). Filters stay above aggregations
- * and heads, where moving them would change the answer.
+ * the Parquet reader skips row groups by their statistics). A filter moves below a sort or a
+ * repartition (fewer rows to move, same answer). Filters stay above aggregations, heads,
+ * joins, dropDuplicates and user functions, where moving them could change the answer.
  */
 import { exprColumns, substitute, unalias } from '../expr-columns.js';
 import type { Expr } from '../expr.js';
@@ -24,6 +25,9 @@ function pushInto(input: PlanNode, predicate: Expr, schema: PlanNode['schema']):
       }
       return { kind: 'filter', input, predicate, schema };
     }
+    case 'sort':
+    case 'repartition':
+      return { ...input, input: pushInto(input.input, predicate, input.input.schema) };
     default:
       return { kind: 'filter', input, predicate, schema };
   }
