@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
+import { arrayBench } from './array.bench.js';
 import { filterBench } from './filter.bench.js';
 import { frameBench } from './frame.bench.js';
 import { groupbyBench } from './groupby.bench.js';
@@ -25,6 +26,7 @@ const SUITES: Record<string, (args: string[]) => Promise<BenchReport>> = {
   groupby: groupbyBench,
   filter: filterBench,
   scheduler: schedulerBench,
+  array: arrayBench,
   join: joinBench,
 };
 

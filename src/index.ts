@@ -32,3 +32,8 @@ export type {
 } from './frame/index.js';
 export type { AggFn } from './cpu/kernels/group-by.js';
 export type { JoinHow } from './cpu/kernels/key-words.js';
+export { array, compute, ChunkedArray } from './array/index.js';
+export type {
+  ArrayComputeOptions, ArrayDType, ArrayOperand, ArrayResult, BlockFunction, ChunksInput, Computable, Computed, CreateOptions, RandomOptions,
+  ReduceOptions, VarianceOptions,
+} from './array/index.js';

@@ -4,6 +4,7 @@ import { runMergeTask, type MergeTask } from '../../exec/merge-task.js';
 import { runShuffleTask, type ShuffleTask } from '../../exec/shuffle-task.js';
 import type { Centre, ReducePartial, SquaresPartial } from '../../reduce/reduce-partial.js';
 import { reduce, squares, type ReduceWants } from './reduce.js';
+import { runArrayTask, type ArrayTask } from './array-task.js';
 
 /** Every CPU kernel family, by the name tasks use to find it (the GPU families' twins). */
 export const kernels = {
@@ -12,6 +13,7 @@ export const kernels = {
   partition: (task: PartitionTask) => runPartitionTask(task, true),
   merge: (task: MergeTask) => runMergeTask(task, true),
   shuffle: (task: ShuffleTask) => runShuffleTask(task, true),
+  array: (task: ArrayTask) => runArrayTask(task),
 } as const;
 
 export type KernelFamily = keyof typeof kernels;
