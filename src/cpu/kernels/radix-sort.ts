@@ -130,7 +130,7 @@ function insertion(keys: Keys, start: number, end: number): void {
 /**
  * Sorts the rows of one `radixSort` call. Fresh memory is slow to touch the first time (a page
  * fault per page), so besides `main` (which becomes the answer) a sort holds only a cache-sized
- * buffer for the LSD passes, and a full-size one only if a large bucket must be split again.
+ * buffer for the LSD passes, and one the size of the largest bucket that must be split again.
  */
 class Sorter {
   private readonly counts: Uint32Array;
@@ -207,10 +207,12 @@ class Sorter {
     const counts = this.counts.subarray(0, RADIX).fill(0);
     for (let i = start; i < end; i++) counts[(key[i]! >>> shift) & mask]!++;
     if (counts[(key[start]! >>> shift) & mask] === n) return this.sort(start, end, d + 1);
-    this.big ??= keysOf(this.main.idx.length, this.main.hi !== null);
+    // Scattered to the start of `big` (grown to the largest bucket split so far), copied back.
+    if (this.big === null || this.big.idx.length < n) this.big = keysOf(n, this.main.hi !== null);
     const bounds = this.bounds(counts, start, end);
+    prefix(counts, 0, 0, this.offsets);
     scatter(this.main, this.big, key, digit, this.offsets, start, end, this.all);
-    copyRows(this.big, start, this.main, start, n, this.all);
+    copyRows(this.big, 0, this.main, start, n, this.all);
     for (let v = 0; v < RADIX; v++) this.sort(bounds[v]!, bounds[v + 1]!, d + 1);
   }
 

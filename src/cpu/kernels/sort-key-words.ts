@@ -6,8 +6,8 @@
  * as one value above +Infinity (the contract's order, DuckDB's); dates, times, timestamps and
  * durations are their integers; bools are 0 and 1. Descending keys are the bitwise NOT of the
  * ascending ones, which reverses the order of distinct keys and keeps equal keys equal, so a
- * stable sort stays stable. This is also the one switch on Arrow types for sorting
- * (`sortKeyKind`).
+ * stable sort stays stable. Every switch on Arrow types for sorting lives here (`sortKeyKind`
+ * says how a column sorts; the word encodings below say how its values become words).
  */
 import * as arrow from 'apache-arrow';
 import { PlanError } from '../../errors.js';

@@ -20,7 +20,7 @@ import type { SortKey } from '../../plan/logical-plan.js';
 import { dictionaryIndices, dictionaryNulls, stringChunk } from './group-by/column-kind.js';
 import { compareBytes, equalBytes } from './eval-column/string-lane.js';
 import { iota, radixSort } from './radix-sort.js';
-import { nullRows, sortKeyKind, sortKeyWords, type SortKeyKind } from './sort-key-words.js';
+import { nullRows, sortKeyKind, sortKeyWords, type SortKeyKind, type SortKeyWords } from './sort-key-words.js';
 import { takeRows } from './take-rows.js';
 
 /** Rows left to sorting by insertion in the byte rounds. */
@@ -173,11 +173,14 @@ export function sortBytes(col: ByteColumn, rows: Uint32Array, descending: boolea
 }
 
 /**
- * Words for a dictionary column: each row's entry's rank among the entries of every dictionary
- * its chunks use (equal strings, equal ranks), and the rows that are null (by their own
- * validity or a null entry).
+ * `sortKeyWords` for a dictionary column of strings: each row's word is its entry's rank among
+ * the entries of every dictionary its chunks use (equal strings, equal ranks; NOT-ed when
+ * descending), and the null rows are those null by their own validity or by a null entry. The
+ * words go to either radix sort like any 32-bit key.
+ * @example
+ * const { words, width, nulls } = dictionaryWords(table.getChild('region')!, false); // width 1
  */
-function dictionaryWords(vector: arrow.Vector, descending: boolean): { words: Uint32Array; nulls: Uint32Array } {
+export function dictionaryWords(vector: arrow.Vector, descending: boolean): SortKeyWords {
   const chunks = vector.data as arrow.Data[];
   const dictionaries: arrow.Data[] = [];
   const firstEntry = new Map<unknown, number>();
@@ -219,7 +222,7 @@ function dictionaryWords(vector: arrow.Vector, descending: boolean): { words: Ui
   }
   const nulls: number[] = [];
   isNull.forEach((v, r) => v === 1 && nulls.push(r));
-  return { words, nulls: Uint32Array.from(nulls) };
+  return { words, width: 1, nulls: Uint32Array.from(nulls) };
 }
 
 /** `rows` (or every row when null) stably sorted by their `width`-word keys in `words`. */
@@ -239,7 +242,12 @@ function sortWordRows(words: Uint32Array, width: 1 | 2, rows: Uint32Array | null
   return p;
 }
 
-/** The column `name` of `table` and how it sorts; a SchemaError or PlanError naming it otherwise. */
+/**
+ * The column `name` of `table` and how it sorts; a SchemaError (no such column) or PlanError
+ * (a type Dusk cannot order by) naming it and `operator` otherwise.
+ * @example
+ * const { vector, kind } = sortColumn(table, 'amount', 'sortValues'); // kind: 'words'
+ */
 export function sortColumn(table: arrow.Table, name: string, operator: string): { vector: arrow.Vector; kind: SortKeyKind } {
   const vector = table.getChild(name);
   if (vector === null) {
@@ -259,7 +267,7 @@ function sortByKey(vector: arrow.Vector, kind: SortKeyKind, descending: boolean,
   const n = vector.length;
   if (kind === 'null') return order ?? iota(n);
   const key = kind === 'words' ? sortKeyWords(vector, descending)
-    : kind === 'dictionary' ? { width: 1 as const, ...dictionaryWords(vector, descending) }
+    : kind === 'dictionary' ? dictionaryWords(vector, descending)
     : { words: null, width: 1 as const, nulls: nullRows(vector) };
   let valid = order;
   let nulls = new Uint32Array(0);
