@@ -15,7 +15,7 @@ import type { ScanNode } from '../plan/logical-plan.js';
 import { stageDepth, type Stage, type StageEnd } from '../plan/stage.js';
 import { reduceColumn } from '../reduce/reduce-column.js';
 import type { ReduceOp } from '../reduce/reduce-partial.js';
-import { runAll, runGpuPartition, runMerge, runPartition, type ExecContext, type TaskDevice, type TaskEvent } from './executor.js';
+import { runAll, runGpuPartition, runMerge, runPartition, unshipTableLike, type ExecContext, type TaskDevice, type TaskEvent } from './executor.js';
 import { gpuPartial } from './gpu-aggregate.js';
 import { gpuCollect } from './gpu-collect.js';
 import type { ShippablePartial } from './merge-task.js';
@@ -86,6 +86,13 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
   switch (end.kind) {
     case 'collect': {
       const gpuPlan = end.gpuPlan;
+      // Nothing to do to partitions already computed (a shuffle's, another stage's): no round trip to the workers.
+      if (gpuPlan === undefined && stage.ops.length === 0 && stage.input.kind !== 'scan') {
+        return reads.map((r) => {
+          if (r.kind !== 'table') throw new Error(`a computed stage input is a table, not a ${r.kind} read`);
+          return unshipTableLike(r.table);
+        });
+      }
       const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
         const started = performance.now();
         let device: TaskDevice = ctx.device;

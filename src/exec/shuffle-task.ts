@@ -16,7 +16,7 @@ import { takeRows } from '../cpu/kernels/take-rows.js';
 import { unifyDictionaries } from '../frame/unify-dictionaries.js';
 import type { SortKey } from '../plan/logical-plan.js';
 import { concatTables } from './concat-tables.js';
-import { decodeSchema, shipTable, unshipTable, type ShippedTable } from './ship-table.js';
+import { decodeSchema, shareTable, shipTable, unshipTable, type ShippedTable } from './ship-table.js';
 
 type TableIn = arrow.Table | ShippedTable;
 
@@ -76,6 +76,9 @@ export function runShuffleTask(task: ShuffleTask, ship: boolean): { output: Shuf
     transfer.push(...shipped.transfer);
     return shipped.shipped;
   };
+  // Pieces go to another task next: in shared memory (copied here, in parallel with the other
+  // workers) the main thread posts them on without copying them itself.
+  const piece = (t: arrow.Table): TableIn => out(ship ? shareTable(t) : t);
   switch (task.kind) {
     case 'hash-split': {
       let table = asTable(task.table);
@@ -85,10 +88,10 @@ export function runShuffleTask(task: ShuffleTask, ship: boolean): { output: Shuf
       const otherTypes = against === null ? types : against.fields.map((f) => f.type);
       const encodings = keyEncodings(types, otherTypes, { left: task.keys, right: against === null ? task.keys : against.fields.map((f) => f.name) });
       if (task.ids !== null) table = withIds(table, task.ids);
-      return { output: { kind: 'tables', tables: hashPartition(table, task.keys, task.parts, encodings).map(out) }, transfer };
+      return { output: { kind: 'tables', tables: hashPartition(table, task.keys, task.parts, encodings).map(piece) }, transfer };
     }
     case 'range-split':
-      return { output: { kind: 'tables', tables: rangePartition(asTable(task.table), task.by, asTable(task.boundaries), task.nullsLast).map(out) }, transfer };
+      return { output: { kind: 'tables', tables: rangePartition(asTable(task.table), task.by, asTable(task.boundaries), task.nullsLast).map(piece) }, transfer };
     case 'join': {
       const left = bucket(task.left, task.leftSchema);
       const right = bucket(task.right, task.rightSchema);

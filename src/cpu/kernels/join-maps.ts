@@ -47,23 +47,39 @@ export class KeyTable {
   private mask: number;
 
   constructor(private readonly words: Uint32Array, private readonly width: number, expected = 16) {
-    // Start small: the table grows as keys arrive, so a few distinct keys over many rows stay in cache.
+    // Sized for every row being its own key: growing by doubling re-places every key each time
+    // (it measured 4x slower to build 1.25e6 unique keys). A few distinct keys in a large table
+    // still touch only their own slots' cache lines.
     let cap = 16;
-    while (cap < expected * 2 && cap < 1 << 16) cap *= 2;
+    while (cap * 3 < expected * 4) cap *= 2;
     this.slots = new Int32Array(cap * 2);
     this.mask = cap - 1;
-    const ids = Math.min(Math.max(expected, 16), 1 << 16);
+    const ids = Math.max(expected, 16);
     this.firstRow = new Int32Array(ids);
     this.keys = new Uint32Array(ids * Math.max(width, 1));
   }
 
   /** The id of the words of `row` (in the table's own words), inserting them when new. */
   insert(row: number): number {
-    const { words, width } = this;
+    const { words, width, slots, mask, keys } = this;
     const base = row * width;
-    const h = width === 1 ? hash1(words[base]!) : wordsHash(words, base, width);
-    const found = this.find(words, base, h);
-    if (found >= 0) return found;
+    const one = width === 1;
+    const h = one ? hash1(words[base]!) : wordsHash(words, base, width);
+    const tag = one ? words[base]! | 0 : h;
+    // One walk finds the key or the free slot it goes to.
+    let s = h & mask;
+    for (;;) {
+      const id1 = slots[2 * s + 1]!;
+      if (id1 === 0) break;
+      if (slots[2 * s] === tag) {
+        if (one) return id1 - 1;
+        const at = (id1 - 1) * width;
+        let k = 0;
+        while (k < width && keys[at + k] === words[base + k]) k++;
+        if (k === width) return id1 - 1;
+      }
+      s = (s + 1) & mask;
+    }
     const id = this.size++;
     if (id === this.firstRow.length) {
       this.firstRow = grown(this.firstRow, id * 2) as Int32Array;
@@ -71,8 +87,10 @@ export class KeyTable {
     }
     this.firstRow[id] = row;
     for (let k = 0; k < width; k++) this.keys[id * width + k] = words[base + k]!;
-    this.place(width === 1 ? words[base]! : h, h, id);
-    if (this.size * 2 > this.mask) this.rehash();
+    slots[2 * s] = tag;
+    slots[2 * s + 1] = id + 1;
+    // Grown past three quarters full (linear probing stays short below that).
+    if (this.size * 4 > this.mask * 3) this.rehash();
     return id;
   }
 

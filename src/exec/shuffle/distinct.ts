@@ -19,7 +19,7 @@ export async function runDistinct(shuffle: DistinctShuffle, run: ShuffleRun): Pr
   const input = await run.materialize(shuffle.input, 2);
   const keyFields = shuffle.subset.map((c) => schema.fields.find((f) => f.name === c)!);
   const keyBytes = input.bytes * (keyFields.length / Math.max(1, schema.fields.length));
-  const parts = bucketCount(input.keys.length, keyBytes);
+  const parts = bucketCount(input.keys.length, keyBytes, run.ctx.workers);
   const pieces = await splitAll(run, 'split keys', input.keys, { keys: shuffle.subset, parts, against: null, ids: true, columns: shuffle.subset });
   const pieceSchema = encodeSchema(new arrow.Schema([...keyFields, new arrow.Field('__part', new arrow.Int32(), false), new arrow.Field('__row', new arrow.Int32(), false)]));
   const kept: number[][] = input.keys.map(() => []);

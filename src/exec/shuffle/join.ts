@@ -42,8 +42,8 @@ function keySchema(schema: arrow.Schema, keys: readonly string[]): Uint8Array {
 export async function runJoin(shuffle: JoinShuffle, run: ShuffleRun): Promise<arrow.Table[]> {
   const { spec } = shuffle;
   const outSchema = joinSchema(shuffle.left.schema, shuffle.right.schema, spec);
-  const left = await run.materialize(shuffle.left, 1);
-  const right = await run.materialize(shuffle.right, 1);
+  // Both sides at once: the pool takes tasks from either.
+  const [left, right] = await Promise.all([run.materialize(shuffle.left, 1), run.materialize(shuffle.right, 1)]);
   const leftSchema = encodeSchema(shuffle.left.schema);
   const rightSchema = encodeSchema(shuffle.right.schema);
 
@@ -73,9 +73,11 @@ export async function runJoin(shuffle: JoinShuffle, run: ShuffleRun): Promise<ar
     return kept.length > 0 ? kept : [emptyTable(outSchema)];
   }
 
-  const parts = bucketCount(Math.max(left.keys.length, right.keys.length), left.bytes + right.bytes);
-  const leftPieces = await splitAll(run, 'split left', left.keys, { keys: spec.leftOn, parts, against: keySchema(shuffle.right.schema, spec.rightOn), ids: false });
-  const rightPieces = await splitAll(run, 'split right', right.keys, { keys: spec.rightOn, parts, against: keySchema(shuffle.left.schema, spec.leftOn), ids: false });
+  const parts = bucketCount(Math.max(left.keys.length, right.keys.length), left.bytes + right.bytes, run.ctx.workers);
+  const [leftPieces, rightPieces] = await Promise.all([
+    splitAll(run, 'split left', left.keys, { keys: spec.leftOn, parts, against: keySchema(shuffle.right.schema, spec.rightOn), ids: false }),
+    splitAll(run, 'split right', right.keys, { keys: spec.rightOn, parts, against: keySchema(shuffle.left.schema, spec.leftOn), ids: false }),
+  ]);
   const outs = await run.tasks('join buckets', parts, async (b, task) => {
     const l = leftPieces.map((p) => p[b]!);
     const r = rightPieces.map((p) => p[b]!);

@@ -42,7 +42,7 @@ export async function runSort(shuffle: SortShuffle, run: ShuffleRun): Promise<ar
     }
     return [emptyTable(schema)];
   }
-  const parts = bucketCount(input.keys.length, input.bytes);
+  const parts = bucketCount(input.keys.length, input.bytes, run.ctx.workers);
   const keyColumns = by.map((k) => k.column);
   const keySchema = selectColumns(emptyTable(schema), keyColumns).schema;
   const samples: arrow.Table[] = [];

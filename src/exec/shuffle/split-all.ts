@@ -17,14 +17,18 @@ const BUCKET_BYTES = 64e6;
 const MAX_BUCKETS = 512;
 
 /**
- * Buckets for a shuffle of `partitions` partitions and `bytes` bytes: at least as many as the
- * partitions, more when they are large.
+ * Buckets for a shuffle of `partitions` partitions and `bytes` bytes over `workers` workers: at
+ * least as many as the partitions, more when they are large, and a multiple of the workers, so
+ * that the last round of bucket tasks keeps every worker busy.
  *
  * @example
- * bucketCount(8, 2e9) // 32
+ * bucketCount(8, 2e9, 2) // 32
+ * bucketCount(5, 1e6, 2) // 6
  */
-export function bucketCount(partitions: number, bytes: number): number {
-  return Math.max(1, Math.min(MAX_BUCKETS, Math.max(partitions, Math.ceil(bytes / BUCKET_BYTES))));
+export function bucketCount(partitions: number, bytes: number, workers: number): number {
+  const wanted = Math.max(1, partitions, Math.ceil(bytes / BUCKET_BYTES));
+  if (wanted === 1) return 1;
+  return Math.min(MAX_BUCKETS, Math.ceil(wanted / workers) * workers);
 }
 
 export interface SplitOptions {
