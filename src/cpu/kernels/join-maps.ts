@@ -190,6 +190,21 @@ function rowsByKey(ids: Int32Array, keys: number): { start: Int32Array; list: In
   return { start, list };
 }
 
+/** Rows whose key is not null. */
+function validRows(keys: KeyWords): number {
+  if (keys.valid === null) return keys.rows;
+  let n = 0;
+  for (let r = 0; r < keys.rows; r++) n += keys.valid[r]!;
+  return n;
+}
+
+/** 0, 1, ..., n - 1. */
+function iota(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
 function mapsOf(n: number): GatherMaps {
   if (n > 2 ** 31 - 1) {
     throw new MemoryLimitError('JOIN_TOO_LARGE', `a join would produce ${n} rows, more than one partition can hold: use more partitions or fewer duplicate keys`);
@@ -225,7 +240,9 @@ export function joinMaps(left: KeyWords, right: KeyWords, how: JoinHow): GatherM
   const lids = probe(left, table);
   if (how === 'semi' || how === 'anti') return filterLeft(lids, how === 'semi');
   const keys = table.size;
-  const { start, list } = rowsByKey(rids, keys);
+  // Every right key once (a lookup table, the common case): a key's one row is its first row,
+  // so the per-key lists are not built.
+  const { start, list } = keys === validRows(right) ? { start: iota(keys + 1), list: table.firstRow } : rowsByKey(rids, keys);
   const keepLeft = how === 'left' || how === 'outer';
   const keepRight = how === 'right' || how === 'outer';
   const matched = new Uint8Array(keepRight ? keys : 0);
