@@ -45,7 +45,8 @@ function partitions(plan: PlanNode): number {
     case 'aggregate':
       return 1;
     case 'join':
-      // Known once the sides are computed (a broadcast keeps the large side's partitioning); this is the most it can be.
+      // Known only once the sides are computed: a broadcast keeps the large side's partitions,
+      // a hash shuffle makes at least as many buckets (more for large sides). This is the estimate.
       return Math.max(partitions(plan.left), partitions(plan.right));
     case 'repartition':
       return 'npartitions' in plan.target ? plan.target.npartitions : partitions(plan.input);
