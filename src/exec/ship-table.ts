@@ -3,8 +3,9 @@
  * Arrow IPC schema message, so every Arrow type survives) and, per batch and column, the raw
  * buffers of its `Data` tree; the other side rebuilds the same `Data` objects over the same
  * memory. Buffers in shared memory are posted as they are. Otherwise `'move'` transfers them
- * (the sender gives them up: worker results) and `'copy'` transfers a copy (the sender keeps
- * its table: user data on the main thread).
+ * (the sender gives them up: worker results) — except buffers the table uses less than half of,
+ * whose views are copied so that a few rows do not keep a whole decoded row group alive — and
+ * `'copy'` transfers a copy (the sender keeps its table: user data on the main thread).
  */
 import * as arrow from 'apache-arrow';
 
@@ -33,12 +34,17 @@ class Shipper {
   /** A dictionary shared by several chunks is shipped once (the same array, which structured cloning keeps shared). */
   private readonly dictionaries = new Map<arrow.Vector, ShippedData[]>();
 
-  constructor(private readonly mode: ShipMode) {}
+  /**
+   * @param movable with 'move', the buffers the table's views cover at least half of: those are
+   *   transferred whole; views of other buffers (a few rows of a decoded IPC stream, a slice) are
+   *   copied, or the whole buffer would stay alive on the other side for them.
+   */
+  constructor(private readonly mode: ShipMode, private readonly movable: ReadonlySet<ArrayBufferLike> = new Set()) {}
 
   view(view: ArrayBufferView): ArrayBufferView {
     const buffer = view.buffer;
     if (buffer instanceof SharedArrayBuffer || this.mode === 'share') return view;
-    if (this.mode === 'move') {
+    if (this.mode === 'move' && this.movable.has(buffer)) {
       this.transfer.add(buffer as ArrayBuffer);
       return view;
     }
@@ -101,6 +107,29 @@ export function decodeSchema(bytes: Uint8Array): arrow.Schema {
   return schema;
 }
 
+/** Every buffer view of a Data tree (children and dictionaries too), each once. */
+function views(data: arrow.Data, out: Set<ArrayBufferView>, seen: Set<arrow.Data>): void {
+  if (seen.has(data)) return;
+  seen.add(data);
+  for (const b of [data.valueOffsets, data.values, data.nullBitmap, data.typeIds] as (ArrayBufferView | undefined | null)[]) {
+    if (b !== undefined && b !== null && b.byteLength > 0) out.add(b);
+  }
+  for (const c of data.children ?? []) views(c, out, seen);
+  for (const d of data.dictionary?.data ?? []) views(d, out, seen);
+}
+
+/** The buffers whose bytes the table's views cover at least half of (a move transfers those whole). */
+function movableBuffers(table: arrow.Table): Set<ArrayBufferLike> {
+  const all = new Set<ArrayBufferView>();
+  const seen = new Set<arrow.Data>();
+  for (const b of table.batches) views(b.data, all, seen);
+  const covered = new Map<ArrayBufferLike, number>();
+  for (const v of all) covered.set(v.buffer, (covered.get(v.buffer) ?? 0) + v.byteLength);
+  const movable = new Set<ArrayBufferLike>();
+  for (const [buffer, bytes] of covered) if (bytes * 2 >= buffer.byteLength) movable.add(buffer);
+  return movable;
+}
+
 /**
  * A table ready to post to another thread, and the buffers to transfer with it.
  *
@@ -109,7 +138,7 @@ export function decodeSchema(bytes: Uint8Array): arrow.Schema {
  * port.postMessage(shipped, transfer);
  */
 export function shipTable(table: arrow.Table, mode: ShipMode): { shipped: ShippedTable; transfer: ArrayBuffer[] } {
-  const shipper = new Shipper(mode);
+  const shipper = new Shipper(mode, mode === 'move' ? movableBuffers(table) : new Set());
   const batches = table.batches.map((batch) => ({ length: batch.numRows, columns: (batch.data.children ?? []).map((child) => shipper.data(child)) }));
   // The schema is shipped as a copy: it is small and may be cached on this side.
   return { shipped: { schema: encodeSchema(table.schema).slice(), batches }, transfer: [...shipper.transfer] };

@@ -20,6 +20,26 @@ function rows(table: arrow.Table): unknown[] {
 }
 
 describe('shipTable', () => {
+  it("'move' copies views of a buffer the table uses less than half of, and moves buffers it fills", () => {
+    // A few values of a large buffer, like a dictionary decoded out of a whole row group's IPC stream.
+    const large = new ArrayBuffer(1 << 20);
+    const few = new Float64Array(large, 4096, 4);
+    few.set([1, 2, 3, 4]);
+    const full = new Int32Array([5, 6, 7, 8]);
+    const table = new arrow.Table({
+      few: arrow.makeVector(few),
+      full: arrow.makeVector(full),
+    });
+    const { shipped, transfer } = shipTable(table, 'move');
+    expect(transfer).not.toContain(large);
+    expect(transfer).toContain(full.buffer);
+    const back = unshipTable(structuredClone(shipped, { transfer }));
+    expect(Array.from(back.getChild('few')!.toArray() as Float64Array)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(back.getChild('full')!.toArray() as Int32Array)).toEqual([5, 6, 7, 8]);
+    expect(large.byteLength).toBe(1 << 20); // not detached: it stays with the sender
+    expect(full.buffer.byteLength).toBe(0); // detached: moved
+  });
+
   for (const mode of ['move', 'copy', 'share'] as ShipMode[]) {
     it(`round-trips every column type through structured clone (${mode})`, () => {
       const table = sample();
