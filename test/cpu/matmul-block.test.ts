@@ -5,7 +5,7 @@
  * strips, 64 rows, 256 inner steps, 512 columns), and a product split along the inner dimension
  * and accumulated gives the whole one. The GPU twin runs on the same cases in test/gpu/matmul.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matmulBlock, type MatmulArray } from '../../src/cpu/kernels/matmul-block.js';
 import { DuskError, PlanError } from '../../src/errors.js';
 import { Random, testSeed } from '../util/random.js';
@@ -77,7 +77,18 @@ const shapes: [number, number, number][] = [
   [70, 300, 530], [130, 513, 9],
 ];
 
-describe('matmulBlock, float32 and float64', () => {
+// Float products run on the native kernels when the addon is built, else in JavaScript: both
+// paths run these cases (DUSK_NATIVE=off is read on every call).
+for (const path of ['native when built', 'javascript'] as const) {
+describe(`matmulBlock, float32 and float64 (${path})`, () => {
+  const saved = process.env.DUSK_NATIVE;
+  beforeAll(() => {
+    if (path === 'javascript') process.env.DUSK_NATIVE = 'off';
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.DUSK_NATIVE;
+    else process.env.DUSK_NATIVE = saved;
+  });
   for (const [m, k, n] of shapes) {
     it(`${m}×${k}×${n} (seed ${seed})`, () => {
       const random = new Random(seed + m * 7 + k * 131 + n * 1031);
@@ -145,6 +156,7 @@ describe('matmulBlock, float32 and float64', () => {
     expectClose(matmulBlock(a, b, m, k, n), want, 1e-5, 'specials');
   });
 });
+}
 
 describe('matmulBlock, int32', () => {
   for (const [m, k, n] of [[1, 1, 1], [17, 33, 65], [70, 300, 530], [129, 3, 5], [0, 4, 4]] as const) {

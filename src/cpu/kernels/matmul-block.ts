@@ -1,6 +1,8 @@
 /**
  * `matmulBlock`, the CPU twin of the matmul kernel family (`gpu/kernels/matmul.ts`): one block
- * product C = A·B (+ C), row-major, on one thread. The array module splits a chunked product into
+ * product C = A·B (+ C), row-major, on one thread. Float products go to the native SIMD kernels
+ * (`native-matmul.ts`, the optional addon in native/) when they were built; the JavaScript loop
+ * nest below is the fallback, int32's kernel, and the reference the native one is tested against. The array module splits a chunked product into
  * such tasks (one per output block and inner block) and spreads them over the workers.
  *
  * The loop nest is the GotoBLAS one, sized for V8: B is packed a KC × NC panel at a time into
@@ -10,13 +12,14 @@
  * has no SIMD, so the micro-kernel is where the time goes; larger tiles (4 × 8, 6 × 4) and other
  * panel sizes measured the same on V8 within noise.
  *
- * Precision: float inputs are packed as float64, so each KC-long partial dot product is summed
+ * Precision (JavaScript kernel): float inputs are packed as float64, so each KC-long partial dot product is summed
  * in float64 and rounded once into C; a float32 C is therefore rounded once per KC = 256 inner
  * steps. int32 wraps around modulo 2^32 like numpy's int32 matmul: products are `Math.imul` and
  * sums `| 0`, which is exact modular arithmetic in any order, so every split of the inner
  * dimension gives the same bits.
  */
 import { DuskError, PlanError } from '../../errors.js';
+import { nativeMatmul } from './native-matmul.js';
 
 /** The element types `matmulBlock` takes: float32, float64, int32. */
 export type MatmulArray = Float32Array | Float64Array | Int32Array;
@@ -173,8 +176,9 @@ function checkShapes(a: MatmulArray, b: MatmulArray, m: number, k: number, n: nu
  * C = A·B for row-major A (m × k) and B (k × n), added into `out` when it is given (which is
  * then returned), else into a new zeroed array: the block product the array module runs once per
  * output block and inner block, accumulating across the inner dimension. All three arrays share
- * one type: float32 (sums kept in float64 for 256 inner steps at a time, then rounded), float64,
- * or int32 (wrapping modulo 2^32, as numpy does).
+ * one type: float32, float64, or int32 (wrapping modulo 2^32, as numpy does). Float products run
+ * on the native SIMD kernels when the addon is built (`nativeMatmul`: float32 partial sums in
+ * float32 FMA, rounded into C every 256 inner steps), else here (float32 partial sums in float64).
  * @example
  * const c = matmulBlock(new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]), 2, 2, 2);
  * // c: [19, 22, 43, 50]
@@ -187,6 +191,9 @@ export function matmulBlock(a: MatmulArray, b: MatmulArray, m: number, k: number
 export function matmulBlock(a: MatmulArray, b: MatmulArray, m: number, k: number, n: number, out?: MatmulArray): MatmulArray {
   checkShapes(a, b, m, k, n, out);
   const c = out ?? (a instanceof Float32Array ? new Float32Array(m * n) : a instanceof Float64Array ? new Float64Array(m * n) : new Int32Array(m * n));
-  if (m > 0 && n > 0 && k > 0) blocked(a, b, m, k, n, c, a instanceof Int32Array);
+  if (m === 0 || n === 0 || k === 0) return c;
+  const native = nativeMatmul();
+  if (native !== null && !(a instanceof Int32Array) && !(b instanceof Int32Array) && !(c instanceof Int32Array)) native(a, b, m, k, n, c);
+  else blocked(a, b, m, k, n, c, a instanceof Int32Array);
   return c;
 }
