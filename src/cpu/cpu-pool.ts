@@ -21,14 +21,14 @@ export interface PoolRunOptions {
 }
 
 /**
- * The compiled worker entry. From dist/ it sits beside this file; when this file runs from the
- * TypeScript sources (the tests), the worker still has to be JavaScript, so it is the compiled
- * twin in dist/ (`npm test` builds first).
+ * The compiled worker entry (worker-entry.cts: CommonJS that imports worker.ts). From dist/ it
+ * sits beside this file; when this file runs from the TypeScript sources (the tests), the worker
+ * still has to be JavaScript, so it is the compiled twin in dist/ (`npm test` builds first).
  */
 function workerFile(): string {
-  const here = new URL('./worker.js', import.meta.url);
+  const here = new URL('./worker-entry.cjs', import.meta.url);
   if (import.meta.url.endsWith('.js')) return fileURLToPath(here);
-  const compiled = fileURLToPath(new URL('../../dist/src/cpu/worker.js', import.meta.url));
+  const compiled = fileURLToPath(new URL('../../dist/src/cpu/worker-entry.cjs', import.meta.url));
   if (!existsSync(compiled)) {
     throw new WorkerError('WORKER_NOT_BUILT', `the CPU worker is not built: run 'npm run build' (looked for ${compiled})`);
   }

@@ -6,6 +6,7 @@
  * and accumulated gives the whole one. The GPU twin runs on the same cases in test/gpu/matmul.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectMatmulClose, matmulReference } from '../util/matmul-reference.js';
 import { matmulBlock, type MatmulArray } from '../../src/cpu/kernels/matmul-block.js';
 import { DuskError, PlanError } from '../../src/errors.js';
 import { Random, testSeed } from '../util/random.js';
@@ -18,37 +19,6 @@ function floats<T extends Float>(make: new (n: number) => T, rows: number, cols:
   const out = new make(rows * cols);
   for (let i = 0; i < out.length; i++) out[i] = random.next() * 2 - 1;
   return out;
-}
-
-/** A·B (+ acc) in float64, the plain triple loop. */
-function reference(a: Float, b: Float, m: number, k: number, n: number, acc?: Float): Float64Array {
-  const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = acc === undefined ? 0 : acc[i * n + j]!;
-      for (let p = 0; p < k; p++) s += a[i * k + p]! * b[p * n + j]!;
-      c[i * n + j] = s;
-    }
-  }
-  return c;
-}
-
-/** Same non-finite values where the reference has them; relative Frobenius error ≤ `tol` elsewhere. */
-function expectClose(got: MatmulArray, want: Float64Array, tol: number, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i]!;
-    if (!Number.isFinite(w)) {
-      expect(got[i], `${what}: element ${i}`).toBe(w);
-      continue;
-    }
-    diff += (got[i]! - w) ** 2;
-    norm += w * w;
-  }
-  if (norm === 0) expect(diff, what).toBe(0);
-  else expect(Math.sqrt(diff / norm), what).toBeLessThanOrEqual(tol);
 }
 
 /** A·B (+ acc) of int32 matrices, exactly, then wrapped to int32 as numpy does. */
@@ -94,10 +64,10 @@ describe(`matmulBlock, float32 and float64 (${path})`, () => {
       const random = new Random(seed + m * 7 + k * 131 + n * 1031);
       const a = floats(Float32Array, m, k, random);
       const b = floats(Float32Array, k, n, random);
-      expectClose(matmulBlock(a, b, m, k, n), reference(a, b, m, k, n), 1e-5, 'float32');
+      expectMatmulClose(matmulBlock(a, b, m, k, n), matmulReference(a, b, m, k, n), 1e-5, 'float32');
       const a64 = floats(Float64Array, m, k, random);
       const b64 = floats(Float64Array, k, n, random);
-      expectClose(matmulBlock(a64, b64, m, k, n), reference(a64, b64, m, k, n), 1e-12, 'float64');
+      expectMatmulClose(matmulBlock(a64, b64, m, k, n), matmulReference(a64, b64, m, k, n), 1e-12, 'float64');
     });
   }
 
@@ -119,9 +89,9 @@ describe(`matmulBlock, float32 and float64 (${path})`, () => {
       const a = floats(Float32Array, m, k, random);
       const b = floats(Float32Array, k, n, random);
       const acc = floats(Float32Array, m, n, random);
-      const want = reference(a, b, m, k, n, acc);
+      const want = matmulReference(a, b, m, k, n, acc);
       expect(matmulBlock(a, b, m, k, n, acc)).toBe(acc);
-      expectClose(acc, want, 1e-5, 'float32 accumulate');
+      expectMatmulClose(acc, want, 1e-5, 'float32 accumulate');
     });
   }
 
@@ -138,7 +108,7 @@ describe(`matmulBlock, float32 and float64 (${path})`, () => {
     }
     const c = matmulBlock(left, b.subarray(0, split * n), m, split, n);
     matmulBlock(right, b.subarray(split * n), m, k - split, n, c);
-    expectClose(c, reference(a, b, m, k, n), 1e-12, 'split at 100');
+    expectMatmulClose(c, matmulReference(a, b, m, k, n), 1e-12, 'split at 100');
   });
 
   it(`NaN and ±Infinity reach exactly their row and column (seed ${seed})`, () => {
@@ -150,10 +120,10 @@ describe(`matmulBlock, float32 and float64 (${path})`, () => {
     a[20 * k + 9] = Number.POSITIVE_INFINITY;
     b[4 * n + 30] = Number.NEGATIVE_INFINITY;
     b[69 * n] = -0;
-    const want = reference(a, b, m, k, n);
+    const want = matmulReference(a, b, m, k, n);
     expect(want.filter((v) => Number.isNaN(v)).length).toBeGreaterThanOrEqual(n);
     expect(want.filter((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY).length).toBeGreaterThan(m);
-    expectClose(matmulBlock(a, b, m, k, n), want, 1e-5, 'specials');
+    expectMatmulClose(matmulBlock(a, b, m, k, n), want, 1e-5, 'specials');
   });
 });
 }

@@ -11,6 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectMatmulClose, matmulReference } from '../util/matmul-reference.js';
 import { matmulBlock } from '../../src/cpu/kernels/matmul-block.js';
 import { nativeMatmul, nativeStatus, type NativeFloatArray, type NativeIsa } from '../../src/cpu/kernels/native-matmul.js';
 import { Random, testSeed } from '../util/random.js';
@@ -54,37 +55,6 @@ function floats(make: new (n: number) => NativeFloatArray, length: number, rando
   return out;
 }
 
-/** A·B + C in float64, the plain triple loop. */
-function reference(a: NativeFloatArray, b: NativeFloatArray, m: number, k: number, n: number, acc: NativeFloatArray): Float64Array {
-  const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = acc[i * n + j]!;
-      for (let p = 0; p < k; p++) s += a[i * k + p]! * b[p * n + j]!;
-      c[i * n + j] = s;
-    }
-  }
-  return c;
-}
-
-/** Same non-finite values where the reference has them; relative Frobenius error ≤ `tol` elsewhere. */
-function expectClose(got: NativeFloatArray, want: Float64Array, tol: number, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i]!;
-    if (!Number.isFinite(w)) {
-      expect(got[i], `${what}: element ${i}`).toBe(w);
-      continue;
-    }
-    diff += (got[i]! - w) ** 2;
-    norm += w * w;
-  }
-  if (norm === 0) expect(diff, what).toBe(0);
-  else expect(Math.sqrt(diff / norm), what).toBeLessThanOrEqual(tol);
-}
-
 const shapes: [number, number, number][] = [
   [1, 1, 1], [1, 300, 1], [300, 1, 300], [3, 5, 7], [17, 33, 65], [6, 16, 16], [12, 8, 32],
   [127, 129, 131], [128, 128, 128], [129, 257, 33],
@@ -126,11 +96,11 @@ for (const [name, product] of paths) {
           const b = floats(make, k * n, random);
           const c = new make(m * n);
           run(a, b, m, k, n, c);
-          expectClose(c, reference(a, b, m, k, n, new make(m * n)), tol, `${make.name} product`);
+          expectMatmulClose(c, matmulReference(a, b, m, k, n, new make(m * n)), tol, `${make.name} product`);
           const acc = floats(make, m * n, random);
-          const want = reference(a, b, m, k, n, acc);
+          const want = matmulReference(a, b, m, k, n, acc);
           run(a, b, m, k, n, acc);
-          expectClose(acc, want, tol, `${make.name} accumulate`);
+          expectMatmulClose(acc, want, tol, `${make.name} accumulate`);
         }
       });
     }
@@ -156,11 +126,11 @@ for (const [name, product] of paths) {
       a[20 * k + 9] = Number.POSITIVE_INFINITY;
       b[4 * n + 30] = Number.NEGATIVE_INFINITY;
       b[69 * n] = -0;
-      const want = reference(a, b, m, k, n, new Float32Array(m * n));
+      const want = matmulReference(a, b, m, k, n, new Float32Array(m * n));
       expect(want.filter((v) => Number.isNaN(v)).length).toBeGreaterThanOrEqual(n);
       const c = new Float32Array(m * n);
       run(a, b, m, k, n, c);
-      expectClose(c, want, 1e-5, 'specials');
+      expectMatmulClose(c, want, 1e-5, 'specials');
     });
 
     it(`SharedArrayBuffer views at an offset, as the array module passes them (seed ${seed})`, () => {
@@ -173,9 +143,9 @@ for (const [name, product] of paths) {
         return v;
       };
       const [a, b, c] = [view(m * k), view(k * n), view(m * n)];
-      const want = reference(a, b, m, k, n, c);
+      const want = matmulReference(a, b, m, k, n, c);
       run(a, b, m, k, n, c);
-      expectClose(c, want, 1e-5, 'shared views');
+      expectMatmulClose(c, want, 1e-5, 'shared views');
     });
   });
 }

@@ -6,6 +6,7 @@
  * the resident variant chains block products into one C without reading back between them.
  */
 import { describe, expect, it } from 'vitest';
+import { expectMatmulClose, matmulReference } from '../util/matmul-reference.js';
 import { matmulBlock } from '../../src/cpu/kernels/matmul-block.js';
 import type { PooledBuffer } from '../../src/gpu/buffer-pool.js';
 import type { GpuContext } from '../../src/gpu/gpu-context.js';
@@ -22,49 +23,16 @@ function matrix(rows: number, cols: number, random: Random): Float32Array {
   return Float32Array.from({ length: rows * cols }, () => random.next() * 2 - 1);
 }
 
-/** A·B (+ acc) in float64, the plain triple loop. */
-function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number, acc?: Float32Array): Float64Array {
-  const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = acc === undefined ? 0 : acc[i * n + j]!;
-      for (let p = 0; p < k; p++) s += a[i * k + p]! * b[p * n + j]!;
-      c[i * n + j] = s;
-    }
-  }
-  return c;
-}
-
-/**
- * Non-finite results where the reference has them (same NaN / ±Infinity), and a relative
- * Frobenius error of the finite ones ≤ 1e-5 (exact when the reference is all zeros).
- */
-function expectClose(got: Float32Array, want: Float64Array, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i]!;
-    if (!Number.isFinite(w)) {
-      expect(got[i], `${what}: element ${i}`).toBe(w);
-      continue;
-    }
-    diff += (got[i]! - w) ** 2;
-    norm += w * w;
-  }
-  if (norm === 0) expect(diff, what).toBe(0);
-  else expect(Math.sqrt(diff / norm), what).toBeLessThanOrEqual(1e-5);
-}
 
 /** Both twins on the same inputs, each against the reference. */
 async function expectTwins(m: number, k: number, n: number, random: Random, acc?: Float32Array): Promise<void> {
   const a = matrix(m, k, random);
   const b = matrix(k, n, random);
-  const want = reference(a, b, m, k, n, acc);
+  const want = matmulReference(a, b, m, k, n, acc);
   const what = `${m}×${k}×${n}${acc === undefined ? '' : ' accumulate'}`;
-  expectClose(matmulBlock(a, b, m, k, n, acc?.slice()), want, `CPU ${what}`);
+  expectMatmulClose(matmulBlock(a, b, m, k, n, acc?.slice()), want, 1e-5, `CPU ${what}`);
   const before = acc?.slice();
-  expectClose(await matmulGpu(t.client.gpu!, a, b, m, k, n, acc), want, `GPU ${what}`);
+  expectMatmulClose(await matmulGpu(t.client.gpu!, a, b, m, k, n, acc), want, 1e-5, `GPU ${what}`);
   if (acc !== undefined) expect(acc).toEqual(before);
   t.countGpuCheck();
 }
@@ -129,9 +97,9 @@ describe('matmul twins against a float64 reference', () => {
     const a = shared(matrix(m, k, random));
     const b = shared(matrix(k, n, random));
     const acc = shared(matrix(m, n, random));
-    const want = reference(a, b, m, k, n, acc);
-    expectClose(await matmulGpu(t.client.gpu!, a, b, m, k, n, acc), want, 'GPU shared');
-    expectClose(matmulBlock(a, b, m, k, n, acc), want, 'CPU shared');
+    const want = matmulReference(a, b, m, k, n, acc);
+    expectMatmulClose(await matmulGpu(t.client.gpu!, a, b, m, k, n, acc), want, 1e-5, 'GPU shared');
+    expectMatmulClose(matmulBlock(a, b, m, k, n, acc), want, 1e-5, 'CPU shared');
     t.countGpuCheck();
   });
 
@@ -144,9 +112,9 @@ describe('matmul twins against a float64 reference', () => {
     a[20 * k + 9] = Number.POSITIVE_INFINITY;
     b[4 * n + 30] = Number.NEGATIVE_INFINITY;
     b[69 * n + 0] = -0;
-    const want = reference(a, b, m, k, n);
-    expectClose(matmulBlock(a, b, m, k, n), want, 'CPU specials');
-    expectClose(await matmulGpu(t.client.gpu!, a, b, m, k, n), want, 'GPU specials');
+    const want = matmulReference(a, b, m, k, n);
+    expectMatmulClose(matmulBlock(a, b, m, k, n), want, 1e-5, 'CPU specials');
+    expectMatmulClose(await matmulGpu(t.client.gpu!, a, b, m, k, n), want, 1e-5, 'GPU specials');
     t.countGpuCheck();
   });
 });
@@ -189,7 +157,7 @@ describe('matmul on resident buffers', () => {
     const [m, k, n, split] = [70, 150, 90, 64];
     const a = matrix(m, k, random);
     const b = matrix(k, n, random);
-    const want = reference(a, b, m, k, n);
+    const want = matmulReference(a, b, m, k, n);
     const got = await withLoans(async (loans) => {
       const c = upload(gpu, new Float32Array(m * n).fill(Number.NaN), loans);
       const a0 = upload(gpu, columns(a, m, k, 0, split), loans);
@@ -198,7 +166,7 @@ describe('matmul on resident buffers', () => {
       await matmulGpuBuffers(gpu, a1, upload(gpu, b.subarray(split * n), loans), c, m, k - split, n, true);
       return new Float32Array(await gpu.read(c, 0, m * n * 4));
     });
-    expectClose(got, want, 'two chained products');
+    expectMatmulClose(got, want, 1e-5, 'two chained products');
     t.countGpuCheck();
   });
 
@@ -209,7 +177,7 @@ describe('matmul on resident buffers', () => {
     const a = matrix(m, k, random);
     const b = matrix(k, n, random);
     const b2 = matrix(k, n, random);
-    const want = reference(a, b, m, k, n).map((v, i) => v + reference(a, b2, m, k, n)[i]!);
+    const want = matmulReference(a, b, m, k, n).map((v, i) => v + matmulReference(a, b2, m, k, n)[i]!);
     const got = await withLoans(async (loans) => {
       const [aBuf, bBuf, b2Buf] = [upload(gpu, a, loans), upload(gpu, b, loans), upload(gpu, b2, loans)];
       const c = upload(gpu, new Float32Array(m * n).fill(7), loans);
@@ -223,7 +191,7 @@ describe('matmul on resident buffers', () => {
       second.release();
       return new Float32Array(await gpu.read(c, 0, m * n * 4));
     });
-    expectClose(got, Float64Array.from(want), 'A·B + A·B2');
+    expectMatmulClose(got, Float64Array.from(want), 1e-5, 'A·B + A·B2');
     t.countGpuCheck();
   });
 
