@@ -9,9 +9,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Client, col, readParquet, type DataFrame, type SchedulerMode } from '../src/index.js';
+import { col, readParquet, type DataFrame, type SchedulerMode } from '../src/index.js';
 import { duckdbTable, time } from './table.js';
 import type { BenchReport } from './run.js';
+import { pathClient } from './bench-client.js';
 
 function flag(flags: string[], name: string, fallback: string): string {
   return flags.find((f) => f.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -90,10 +91,7 @@ export async function frameBench(flags: string[]): Promise<BenchReport> {
   duck.closeSync();
 
   for (const path of paths) {
-    const client = await Client.create({ scheduler: path, gpu: path === 'gpu' ? 'require' : 'off' }).catch((e: unknown) => {
-      notes.push(`${path} path skipped: ${(e as Error).message}`);
-      return null;
-    });
+    const client = await pathClient(path, notes);
     if (client === null) continue;
     const who = `dusk ${path}`;
     if (path === 'gpu') notes.push(`GPU: ${client.info().gpu?.name} (${client.info().gpu?.backendName}); grouped and whole-frame aggregations run on the GPU path (workers decode the partitions; on a software adapter this is a correctness path)`);

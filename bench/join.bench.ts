@@ -10,10 +10,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Client, type DataFrame, readParquet, type SchedulerMode } from '../src/index.js';
+import { type DataFrame, readParquet, type SchedulerMode } from '../src/index.js';
 import { flag } from './groupby.bench.js';
 import { duckdbTable, time } from './table.js';
 import type { BenchReport } from './run.js';
+import { pathClient } from './bench-client.js';
 
 interface Frames {
   big: DataFrame;
@@ -92,10 +93,7 @@ export async function joinBench(flags: string[]): Promise<BenchReport> {
   duck.closeSync();
 
   for (const path of paths) {
-    const client = await Client.create({ scheduler: path, gpu: path === 'gpu' ? 'require' : 'off' }).catch((e: unknown) => {
-      notes.push(`${path} path skipped: ${(e as Error).message}`);
-      return null;
-    });
+    const client = await pathClient(path, notes);
     if (client === null) continue;
     const frames: Frames = {
       big: await readParquet(files.big).persist(),

@@ -26,7 +26,7 @@ export async function runDistinct(shuffle: DistinctShuffle, run: ShuffleRun): Pr
   await run.tasks('distinct buckets', parts, async (b, task) => {
     const bucket = pieces.map((p) => p[b]!);
     if (bucket.every((p) => p.rows === 0)) {
-      for (const p of bucket) run.store.skip(p.key);
+      for (const p of bucket) run.store.release(p.key);
       return;
     }
     await run.store.with(bucket.map((p) => p.key), async (tables) => {

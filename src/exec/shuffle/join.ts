@@ -85,7 +85,7 @@ export async function runJoin(shuffle: JoinShuffle, run: ShuffleRun): Promise<ar
     const rightRows = r.reduce((n, p) => n + p.rows, 0);
     const keys = [...l, ...r].map((p) => p.key);
     if (!bucketMatters(spec.how, leftRows, rightRows)) {
-      for (const k of keys) run.store.skip(k);
+      for (const k of keys) run.store.release(k);
       return null;
     }
     return run.store.with(keys, (tables) => joinBucket('join buckets', b, tables.slice(0, l.length), tables.slice(l.length), task));

@@ -47,8 +47,8 @@ export class ShuffleStore {
     if (this.memory.release(key)) this.keys.delete(key);
   }
 
-  /** One reader of `key` will not read it after all. */
-  skip(key: string): void {
+  /** One reader of `key` will not read it after all (an empty bucket): its hold is released unread. */
+  release(key: string): void {
     if (this.memory === undefined || !this.memory.has(key)) return;
     if (this.memory.release(key)) this.keys.delete(key);
   }

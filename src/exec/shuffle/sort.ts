@@ -37,8 +37,8 @@ export async function runSort(shuffle: SortShuffle, run: ShuffleRun): Promise<ar
   const totalRows = input.rows.reduce((a, b) => a + b, 0);
   if (totalRows === 0) {
     for (const k of input.keys) {
-      run.store.skip(k);
-      run.store.skip(k);
+      run.store.release(k);
+      run.store.release(k);
     }
     return [emptyTable(schema)];
   }
@@ -57,7 +57,7 @@ export async function runSort(shuffle: SortShuffle, run: ShuffleRun): Promise<ar
   const outs = await run.tasks('sort buckets', buckets, async (b, task) => {
     const bucket = pieces.map((p) => p[b]!);
     if (bucket.every((p) => p.rows === 0)) {
-      for (const p of bucket) run.store.skip(p.key);
+      for (const p of bucket) run.store.release(p.key);
       return null;
     }
     return run.store.with(bucket.map((p) => p.key), async (tables) => {
