@@ -225,9 +225,13 @@ export function dictionaryWords(vector: arrow.Vector, descending: boolean): Sort
   return { words, width: 1, nulls: Uint32Array.from(nulls) };
 }
 
-/** `rows` (or every row when null) stably sorted by their `width`-word keys in `words`. */
-function sortWordRows(words: Uint32Array, width: 1 | 2, rows: Uint32Array | null, n: number): Uint32Array {
-  if (rows === null) return radixSort(words, width, n);
+/**
+ * The `width`-word keys of `rows`, in that order (what a radix sort of those rows takes).
+ *
+ * @example
+ * const picked = pickWords(words, 2, valid); // radixSort(picked, 2, valid.length)[k] indexes valid
+ */
+export function pickWords(words: Uint32Array, width: 1 | 2, rows: Uint32Array): Uint32Array {
   const m = rows.length;
   const picked = new Uint32Array(width * m);
   if (width === 1) for (let k = 0; k < m; k++) picked[k] = words[rows[k]!]!;
@@ -237,9 +241,51 @@ function sortWordRows(words: Uint32Array, width: 1 | 2, rows: Uint32Array | null
       picked[2 * k + 1] = words[2 * rows[k]! + 1]!;
     }
   }
-  const p = radixSort(picked, width, m);
-  for (let k = 0; k < m; k++) p[k] = rows[p[k]!]!;
+  return picked;
+}
+
+/** `rows` (or every row when null) stably sorted by their `width`-word keys in `words`. */
+function sortWordRows(words: Uint32Array, width: 1 | 2, rows: Uint32Array | null, n: number): Uint32Array {
+  if (rows === null) return radixSort(words, width, n);
+  const p = radixSort(pickWords(words, width, rows), width, rows.length);
+  for (let k = 0; k < rows.length; k++) p[k] = rows[p[k]!]!;
   return p;
+}
+
+/**
+ * `order` (0..n-1 when null) split into its non-null rows and its null rows (`nulls`, the null
+ * row indices), each keeping its order; `valid` stays null when no row is null and `order` was null.
+ *
+ * @example
+ * const { valid, nulls: apart } = nullsApart(n, key.nulls, null);
+ */
+export function nullsApart(n: number, nulls: Uint32Array, order: Uint32Array | null): { valid: Uint32Array | null; nulls: Uint32Array } {
+  if (nulls.length === 0) return { valid: order, nulls };
+  const isNull = new Uint8Array(n);
+  for (const r of nulls) isNull[r] = 1;
+  const valid = new Uint32Array(n - nulls.length);
+  const apart = new Uint32Array(nulls.length);
+  let v = 0;
+  let z = 0;
+  for (const r of order ?? iota(n)) {
+    if (isNull[r] === 1) apart[z++] = r;
+    else valid[v++] = r;
+  }
+  return { valid, nulls: apart };
+}
+
+/**
+ * The sorted non-null rows with the null rows after them (`nullsLast`) or before them.
+ *
+ * @example
+ * placeNulls(Uint32Array.of(2, 0), Uint32Array.of(1), true) // [2, 0, 1]
+ */
+export function placeNulls(sorted: Uint32Array, nulls: Uint32Array, nullsLast: boolean): Uint32Array {
+  if (nulls.length === 0) return sorted;
+  const out = new Uint32Array(sorted.length + nulls.length);
+  out.set(nullsLast ? sorted : nulls, 0);
+  out.set(nullsLast ? nulls : sorted, nullsLast ? sorted.length : nulls.length);
+  return out;
 }
 
 /**
@@ -269,28 +315,10 @@ function sortByKey(vector: arrow.Vector, kind: SortKeyKind, descending: boolean,
   const key = kind === 'words' ? sortKeyWords(vector, descending)
     : kind === 'dictionary' ? dictionaryWords(vector, descending)
     : { words: null, width: 1 as const, nulls: nullRows(vector) };
-  let valid = order;
-  let nulls = new Uint32Array(0);
-  if (key.nulls.length > 0) {
-    const isNull = new Uint8Array(n);
-    for (const r of key.nulls) isNull[r] = 1;
-    const from = order ?? iota(n);
-    valid = new Uint32Array(n - key.nulls.length);
-    nulls = new Uint32Array(key.nulls.length);
-    let v = 0;
-    let z = 0;
-    for (const r of from) {
-      if (isNull[r] === 1) nulls[z++] = r;
-      else valid[v++] = r;
-    }
-  }
+  const { valid, nulls } = nullsApart(n, key.nulls, order);
   const sorted = key.words !== null ? sortWordRows(key.words, key.width, valid, n)
     : sortBytes(byteColumn(vector.data as arrow.Data[]), valid ?? iota(n), descending);
-  if (nulls.length === 0) return sorted;
-  const out = new Uint32Array(n);
-  out.set(nullsLast ? sorted : nulls, 0);
-  out.set(nullsLast ? nulls : sorted, nullsLast ? sorted.length : nulls.length);
-  return out;
+  return placeNulls(sorted, nulls, nullsLast);
 }
 
 /**

@@ -7,8 +7,8 @@
 import type * as arrow from 'apache-arrow';
 import { joinTables, type JoinSpec } from '../../cpu/kernels/join-tables.js';
 import { KeyInterner, keyEncodings, keyWords } from '../../cpu/kernels/key-words.js';
-import { iota } from '../../cpu/kernels/radix-sort.js';
 import { sortKeyWords } from '../../cpu/kernels/sort-key-words.js';
+import { nullsApart, pickWords, placeNulls } from '../../cpu/kernels/sort-rows.js';
 import { takeRows } from '../../cpu/kernels/take-rows.js';
 import type { GpuContext } from '../../gpu/gpu-context.js';
 import { joinMapsGpu } from '../../gpu/kernels/join-maps.js';
@@ -45,16 +45,9 @@ export async function gpuSortBucket(gpu: GpuContext, pieces: arrow.Table[], sche
   const { words, width, nulls } = sortKeyWords(table.getChild(key.column)!, key.descending);
   if (nulls.length === 0) return takeRows(table, await radixSortGpu(gpu, words, width, n, 'sortValues'));
   // The null rows are left out of the sort and put first or last, in their order.
-  const isNull = new Uint8Array(n);
-  for (const r of nulls) isNull[r] = 1;
-  const valid = iota(n).filter((r) => isNull[r] === 0);
-  const picked = new Uint32Array(width * valid.length);
-  valid.forEach((r, k) => {
-    for (let w = 0; w < width; w++) picked[width * k + w] = words[width * r + w]!;
-  });
-  const sorted = (await radixSortGpu(gpu, picked, width, valid.length, 'sortValues')).map((k) => valid[k]!);
-  const order = new Uint32Array(n);
-  order.set(nullsLast ? sorted : nulls, 0);
-  order.set(nullsLast ? nulls : sorted, nullsLast ? sorted.length : nulls.length);
+  const apart = nullsApart(n, nulls, null);
+  const valid = apart.valid!;
+  const sorted = (await radixSortGpu(gpu, pickWords(words, width, valid), width, valid.length, 'sortValues')).map((k) => valid[k]!);
+  const order = placeNulls(sorted, apart.nulls, nullsLast);
   return takeRows(table, order);
 }
