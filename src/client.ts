@@ -13,6 +13,7 @@ import type { AdapterReport, GpuContext } from './gpu/gpu-context.js';
 import type { PoolStats } from './gpu/buffer-pool.js';
 import { reduceColumn, type ReduceDevice, type ReduceResult } from './reduce/reduce-column.js';
 import type { ReduceOp } from './reduce/reduce-partial.js';
+import type { BlockBudget } from './sched/blocksize.js';
 import { MemoryManager, type MemoryEvents, type MemoryStats } from './sched/memory-manager.js';
 import { parseSize } from './size.js';
 
@@ -175,6 +176,11 @@ export class Client {
       cancel: cancellation(),
       onTask: (event) => this.emit('task', event),
     };
+  }
+
+  /** What the default block size of a scan follows: the memory limit and the CPU workers. */
+  blockBudget(): BlockBudget {
+    return { memoryLimit: this.memoryLimit, workers: this.pool.workers };
   }
 
   /** Whether whole-frame numeric reductions run on the GPU, and why (explain() says). */

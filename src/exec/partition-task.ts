@@ -18,7 +18,7 @@ import { valueTypeOf } from '../plan/value-type.js';
 import type { ShippablePartial } from './merge-task.js';
 import { mapPartition } from './map-partition.js';
 import type { ShippedFunction } from './ship-function.js';
-import { shipTable, unshipTable, type ShippedTable } from './ship-table.js';
+import { compactTable, shipTable, unshipTable, type ShippedTable } from './ship-table.js';
 
 /** Where a partition's rows come from. */
 export type ReadSpec =
@@ -155,7 +155,7 @@ export async function runPartitionTask(task: PartitionTask, ship: boolean): Prom
   }
   const transfer: ArrayBuffer[] = [];
   const out = (t: arrow.Table): arrow.Table | ShippedTable => {
-    if (!ship) return t;
+    if (!ship) return compactTable(t);
     const shipped = shipTable(t, 'move');
     transfer.push(...shipped.transfer);
     return shipped.shipped;

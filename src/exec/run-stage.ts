@@ -41,12 +41,15 @@ export function taskReporter(ctx: ExecContext, stage: number, total: number, kin
 }
 
 /** Output partitions of a stage's input. */
-async function inputReads(stage: Stage, ctx: ExecContext, stageIndex: number): Promise<{ reads: StageRead[]; scan: ScanNode | null }> {
-  if (stage.input.kind === 'scan') return { reads: (await planScan(stage.input.scan, ctx)).reads, scan: stage.input.scan };
+async function inputReads(stage: Stage, ctx: ExecContext, stageIndex: number): Promise<{ reads: StageRead[]; scan: ScanNode | null; inFlight: number }> {
+  if (stage.input.kind === 'scan') {
+    const { reads, inFlight } = await planScan(stage.input.scan, ctx);
+    return { reads, scan: stage.input.scan, inFlight };
+  }
   const tables = stage.input.kind === 'shuffle'
     ? await runShuffleInput(stage.input.shuffle, ctx, stageIndex)
     : await runStages(stage.input.stage, ctx, stageIndex - 1);
-  return { reads: tables.map((table) => ({ kind: 'table', table })), scan: null };
+  return { reads: tables.map((table) => ({ kind: 'table', table })), scan: null, inFlight: ctx.workers * 2 };
 }
 
 function stageOperator(stage: Stage): string {
@@ -77,7 +80,8 @@ function inputSchema(stage: Stage): arrow.Schema {
 
 /** Runs `stage` (after the stages it reads) and returns its output partitions. */
 export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = stageDepth(stage)): Promise<arrow.Table[]> {
-  const { reads, scan } = await inputReads(stage, ctx, stageIndex);
+  // Reads in flight follow the memory limit (fewer than the workers take when blocks are large).
+  const { reads, scan, inFlight } = await inputReads(stage, ctx, stageIndex);
   const operator = stageOperator(stage);
   const inputColumns = stage.input.kind === 'scan' ? [] : inputSchema(stage).fields.map((f) => f.name);
   const end = stage.end;
@@ -93,7 +97,7 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
           return unshipTableLike(r.table);
         });
       }
-      const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
+      const outs = await runAll(reads.length, inFlight, async (i) => {
         const started = performance.now();
         let device: TaskDevice = ctx.device;
         const table = await withRead(reads[i]!, ctx, operator, i, async (read) => {
@@ -141,8 +145,8 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
     }
     case 'aggregate':
       return [end.device === 'gpu' && end.gpuPlan === undefined
-        ? await aggregateOnGpu(stage, end, reads, scan, ctx, operator, inputColumns, report, stageIndex)
-        : await aggregateOnCpu(stage, end, reads, scan, ctx, operator, inputColumns, report, stageIndex)];
+        ? await aggregateOnGpu(stage, end, reads, inFlight, scan, ctx, operator, inputColumns, report, stageIndex)
+        : await aggregateOnCpu(stage, end, reads, inFlight, scan, ctx, operator, inputColumns, report, stageIndex)];
   }
 }
 
@@ -166,7 +170,7 @@ function requests(end: AggregateEnd): AggRequest[] {
 type Report = (partition: number, device: TaskDevice, started: number) => void;
 
 async function aggregateOnCpu(
-  stage: Stage, end: AggregateEnd, reads: StageRead[], scan: ScanNode | null, ctx: ExecContext, operator: string,
+  stage: Stage, end: AggregateEnd, reads: StageRead[], inFlight: number, scan: ScanNode | null, ctx: ExecContext, operator: string,
   inputColumns: string[], report: Report, stageIndex: number,
 ): Promise<arrow.Table> {
   const aggs = requests(end);
@@ -176,7 +180,7 @@ async function aggregateOnCpu(
     reads = [{ kind: 'table', table: emptyTable(inputSchema(stage)) }];
   }
   const gpuPlan = end.device === 'gpu' ? end.gpuPlan : undefined;
-  const outs = await runAll(reads.length, ctx.workers * 2, async (i) => {
+  const outs = await runAll(reads.length, inFlight, async (i) => {
     const started = performance.now();
     let device: TaskDevice = ctx.device;
     const parts = await withRead(reads[i]!, ctx, operator, i, async (read) => {
@@ -253,10 +257,10 @@ async function combinePartials(stage: Stage, end: AggregateEnd, partials: Shippa
 const REDUCE_OF: Record<string, ReduceOp> = { count: 'count', sum: 'sum', mean: 'mean', min: 'min', max: 'max', var: 'var', std: 'std' };
 
 async function aggregateOnGpu(
-  stage: Stage, end: AggregateEnd, reads: StageRead[], scan: ScanNode | null, ctx: ExecContext, operator: string,
+  stage: Stage, end: AggregateEnd, reads: StageRead[], inFlight: number, scan: ScanNode | null, ctx: ExecContext, operator: string,
   inputColumns: string[], report: Report, stageIndex: number,
 ): Promise<arrow.Table> {
-  const tables = await runAll(reads.length, ctx.workers * 2, async (i) => {
+  const tables = await runAll(reads.length, inFlight, async (i) => {
     const started = performance.now();
     const out = await withRead(reads[i]!, ctx, operator, i, (read) => runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns, i), ctx, operator, i));
     report(i, ctx.device, started);

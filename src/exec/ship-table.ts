@@ -173,6 +173,25 @@ export function unshipTable(shipped: ShippedTable): arrow.Table {
 }
 
 /**
+ * `table`, with the views of buffers it covers less than half of copied (the rest kept as they
+ * are): what a task's result on the main thread needs, so that a few filtered rows do not keep a
+ * whole decoded row group alive, as `shipTable('move')` does for a worker's result.
+ *
+ * @example
+ * const kept = compactTable(filtered); // the decoded IPC stream behind `filtered` can be freed
+ */
+export function compactTable(table: arrow.Table): arrow.Table {
+  const all = new Set<ArrayBufferView>();
+  const seen = new Set<arrow.Data>();
+  for (const b of table.batches) views(b.data, all, seen);
+  const movable = movableBuffers(table);
+  for (const v of all) {
+    if (!(v.buffer instanceof SharedArrayBuffer) && !movable.has(v.buffer)) return unshipTable(shipTable(table, 'move').shipped);
+  }
+  return table;
+}
+
+/**
  * A copy of `table` whose buffers live in shared memory, so that every worker thread can read
  * it without a copy (what `persist()` and in-memory sources keep).
  */

@@ -7,6 +7,7 @@
 import * as arrow from 'apache-arrow';
 import { PlanError, TaskError } from '../errors.js';
 import { planCsvPieces } from '../io/csv/csv-dataset.js';
+import { readsInFlight, scanBlocksize } from '../sched/blocksize.js';
 import { planParquetPieces } from '../io/parquet/parquet-dataset.js';
 import { exprColumns } from '../plan/expr-columns.js';
 import { isHeldPartition, sourceSchema, type HeldPartition, type ScanNode } from '../plan/logical-plan.js';
@@ -47,28 +48,33 @@ export type StageRead = ReadSpec | HeldPartition;
 
 export interface ScanPlan {
   reads: StageRead[];
+  /** Scan tasks to keep in flight: fewer than the workers take when blocks are large for the memory limit. */
+  inFlight: number;
   /** Row groups skipped by statistics, out of how many (Parquet). */
   rowGroups?: { total: number; skipped: number };
 }
 
 /** The partitions a scan reads. */
-export async function planScan(scan: ScanNode, ctx: Pick<ExecContext, 'device'>): Promise<ScanPlan> {
+export async function planScan(scan: ScanNode, ctx: Pick<ExecContext, 'device' | 'workers' | 'memory'>): Promise<ScanPlan> {
   const columns = readColumns(scan);
   const source = scan.source;
+  const budget = ctx.memory === undefined ? null : { memoryLimit: ctx.memory.stats().limit, workers: ctx.workers };
   switch (source.kind) {
     case 'parquet': {
-      const { pieces, rowGroups, skippedRowGroups } = planParquetPieces(source.dataset, { columns, predicate: scan.predicate, blocksize: source.blocksize });
-      return { reads: pieces.map((piece) => ({ kind: 'parquet', piece, columns })), rowGroups: { total: rowGroups, skipped: skippedRowGroups } };
+      const blocksize = scanBlocksize(source.blocksize, budget);
+      const { pieces, rowGroups, skippedRowGroups } = planParquetPieces(source.dataset, { columns, predicate: scan.predicate, blocksize });
+      return { reads: pieces.map((piece) => ({ kind: 'parquet', piece, columns })), inFlight: readsInFlight(budget, blocksize), rowGroups: { total: rowGroups, skipped: skippedRowGroups } };
     }
     case 'csv': {
-      const pieces = await planCsvPieces(source.dataset);
+      const blocksize = scanBlocksize(source.blocksize, budget);
+      const pieces = await planCsvPieces({ ...source.dataset, blocksize });
       const dataset = { columns: source.dataset.columns, options: source.dataset.options };
-      return { reads: pieces.map((piece) => ({ kind: 'csv', dataset, piece, columns })) };
+      return { reads: pieces.map((piece) => ({ kind: 'csv', dataset, piece, columns })), inFlight: readsInFlight(budget, blocksize) };
     }
     case 'memory':
       if (source.tables.length === 0 || source.tables.some((p) => isHeldPartition(p) && !p.memory.has(p.key))) throw unpersisted(source.label);
       // Held partitions are already in shared memory (persist() shares them, spills read back shared).
-      return { reads: source.tables.map((p) => (isHeldPartition(p) ? p : { kind: 'table', table: ctx.device === 'cpu' ? shared(p) : p })) };
+      return { reads: source.tables.map((p) => (isHeldPartition(p) ? p : { kind: 'table', table: ctx.device === 'cpu' ? shared(p) : p })), inFlight: 2 * ctx.workers };
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { csvPartitionCount } from '../io/csv/csv-dataset.js';
+import { scanBlocksize } from '../sched/blocksize.js';
 import { planParquetPieces } from '../io/parquet/parquet-dataset.js';
 import { shareTable } from '../exec/ship-table.js';
 import { emptyTable } from '../exec/run-stage.js';
@@ -39,8 +40,10 @@ function partitions(plan: PlanNode): number {
     case 'scan': {
       const s = plan.source;
       if (s.kind === 'memory') return s.tables.length;
-      if (s.kind === 'csv') return csvPartitionCount(s.dataset);
-      return planParquetPieces(s.dataset, { columns: plan.columns, predicate: plan.predicate, blocksize: s.blocksize }).pieces.length;
+      // As the client open now would read it (a scan's default block size follows its memory limit).
+      const blocksize = scanBlocksize(s.blocksize, Client.current()?.blockBudget() ?? null);
+      if (s.kind === 'csv') return csvPartitionCount({ ...s.dataset, blocksize });
+      return planParquetPieces(s.dataset, { columns: plan.columns, predicate: plan.predicate, blocksize }).pieces.length;
     }
     case 'aggregate':
       return 1;
@@ -252,6 +255,7 @@ export class DataFrame {
 
   /** The optimized plan: stages, pushed-down columns and predicates, partitions, devices. */
   explain(): string {
-    return explainStages(physicalPlan(this.plan, Client.current()));
+    const client = Client.current();
+    return explainStages(physicalPlan(this.plan, client), client?.blockBudget() ?? null);
   }
 }

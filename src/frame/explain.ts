@@ -2,6 +2,7 @@
 import { readColumns } from '../exec/run-stage.js';
 import { planParquetPieces } from '../io/parquet/parquet-dataset.js';
 import { csvPartitionCount } from '../io/csv/csv-dataset.js';
+import { scanBlocksize, type BlockBudget } from '../sched/blocksize.js';
 import type { ScanNode } from '../plan/logical-plan.js';
 import type { Shuffle, Stage, StageOp } from '../plan/stage.js';
 
@@ -9,18 +10,18 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function scanLine(scan: ScanNode): string {
+function scanLine(scan: ScanNode, budget: BlockBudget | null): string {
   const source = scan.source;
   const read = readColumns(scan);
   let parts = '';
   switch (source.kind) {
     case 'parquet': {
-      const p = planParquetPieces(source.dataset, { columns: read, predicate: scan.predicate, blocksize: source.blocksize });
+      const p = planParquetPieces(source.dataset, { columns: read, predicate: scan.predicate, blocksize: scanBlocksize(source.blocksize, budget) });
       parts = `${plural(p.pieces.length, 'partition')}; row groups: ${p.rowGroups - p.skippedRowGroups} of ${p.rowGroups} read (${p.skippedRowGroups} skipped by statistics)`;
       break;
     }
     case 'csv':
-      parts = plural(csvPartitionCount(source.dataset), 'partition');
+      parts = plural(csvPartitionCount({ ...source.dataset, blocksize: scanBlocksize(source.blocksize, budget) }), 'partition');
       break;
     case 'memory':
       parts = plural(source.tables.length, 'partition');
@@ -73,16 +74,16 @@ function shuffleLines(shuffle: Shuffle, inputs: number[]): string[] {
   }
 }
 
-function stageLines(stage: Stage, out: string[], counter: { n: number }): number {
+function stageLines(stage: Stage, out: string[], counter: { n: number }, budget: BlockBudget | null): number {
   const input = stage.input;
-  const inputs = input.kind === 'scan' ? [] : input.kind === 'stage' ? [stageLines(input.stage, out, counter)]
-    : input.shuffle.kind === 'join' ? [stageLines(input.shuffle.left, out, counter), stageLines(input.shuffle.right, out, counter)]
-      : [stageLines(input.shuffle.input, out, counter)];
+  const inputs = input.kind === 'scan' ? [] : input.kind === 'stage' ? [stageLines(input.stage, out, counter, budget)]
+    : input.shuffle.kind === 'join' ? [stageLines(input.shuffle.left, out, counter, budget), stageLines(input.shuffle.right, out, counter, budget)]
+      : [stageLines(input.shuffle.input, out, counter, budget)];
   const n = ++counter.n;
   const end = stage.end;
   const onGpu = (end.kind === 'aggregate' && end.gpuPlan !== undefined) || (end.kind === 'collect' && end.gpuPlan !== undefined);
   out.push(`stage ${n}: one fused task per partition (${onGpu ? 'read by the cpu workers, computed on the GPU' : 'cpu workers'})`);
-  if (input.kind === 'scan') out.push(scanLine(input.scan));
+  if (input.kind === 'scan') out.push(scanLine(input.scan, budget));
   else if (input.kind === 'shuffle') out.push(...shuffleLines(input.shuffle, inputs));
   else out.push(`    input: the ${input.stage.end.kind === 'aggregate' ? 'aggregate' : 'partitions'} of stage ${inputs[0]}`);
   for (const op of stage.ops) out.push(opLine(op));
@@ -109,8 +110,9 @@ function stageLines(stage: Stage, out: string[], counter: { n: number }): number
   return n;
 }
 
-export function explainStages(stage: Stage): string {
+/** The stages as text; `budget` (the client's memory limit and workers) sets the default block size of scans. */
+export function explainStages(stage: Stage, budget: BlockBudget | null = null): string {
   const out: string[] = [];
-  stageLines(stage, out, { n: 0 });
+  stageLines(stage, out, { n: 0 }, budget);
   return out.join('\n');
 }

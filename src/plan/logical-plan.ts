@@ -15,8 +15,9 @@ import type { Expr } from './expr.js';
 
 /** Where a scan's partitions come from. */
 export type Source =
-  | { kind: 'parquet'; dataset: ParquetDataset; blocksize: number; label: string }
-  | { kind: 'csv'; dataset: CsvDataset; label: string }
+  // blocksize null: the default, which follows the memory limit of the client that runs the scan (sched/blocksize.ts).
+  | { kind: 'parquet'; dataset: ParquetDataset; blocksize: number | null; label: string }
+  | { kind: 'csv'; dataset: CsvDataset; blocksize: number | null; label: string }
   | { kind: 'memory'; tables: MemoryPartition[]; schema: arrow.Schema; label: string };
 
 /**

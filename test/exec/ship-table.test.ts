@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { shareTable, shipTable, unshipTable, type ShipMode } from '../../src/exec/ship-table.js';
+import { compactTable, shareTable, shipTable, unshipTable, type ShipMode } from '../../src/exec/ship-table.js';
 
 function sample(): arrow.Table {
   const dict = arrow.vectorFromArray(['a', 'b', null, 'a'], new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()));
@@ -107,5 +107,27 @@ describe('dictionaries shared by chunks', () => {
       expect(dictsOf(back).size, mode).toBe(1);
       expect(back.getChild('k')!.toArray()).toEqual(['a', 'b', 'c', 'c', 'a']);
     }
+  });
+});
+
+describe('compactTable', () => {
+  it('copies the views of buffers it covers less than half of, keeps the rest, and keeps the values', () => {
+    const big = new Float64Array(10_000).map((_, i) => i * 0.5);
+    const dense = new Int32Array(10).map((_, i) => i);
+    const few = new arrow.Table({ v: arrow.makeVector(big.subarray(100, 110)), d: arrow.makeVector(dense) });
+    const kept = compactTable(few);
+    const v = kept.getChild('v')!.data[0]!.values as Float64Array;
+    expect(v.buffer).not.toBe(big.buffer);
+    expect(v.buffer.byteLength).toBe(80);
+    expect(kept.getChild('d')!.data[0]!.values.buffer).toBe(dense.buffer);
+    expect(kept.getChild('v')!.toArray()).toEqual(big.slice(100, 110));
+    expect(kept.getChild('d')!.toArray()).toEqual(dense);
+  });
+
+  it('returns the table itself when every buffer is dense or shared', () => {
+    const table = new arrow.Table({ v: arrow.makeVector(new Float64Array(8).fill(1)) });
+    expect(compactTable(table)).toBe(table);
+    const shared = shareTable(new arrow.Table({ v: arrow.makeVector(new Float64Array(1000).fill(2)) })).slice(0, 3);
+    expect(compactTable(shared)).toBe(shared);
   });
 });

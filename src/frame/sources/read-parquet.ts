@@ -14,15 +14,16 @@ export interface ReadParquetOptions {
   columns?: string[];
   /** Keep only rows where this is true; row groups whose statistics rule it out are skipped. */
   filters?: Expr;
-  /** Target in-memory bytes per partition (default 128 MB): small row groups merge, big ones split. */
+  /**
+   * Target in-memory bytes per partition: small row groups merge, big ones split. Default: 128 MB,
+   * less under a tight `memoryLimit` (an eighth of it per CPU worker, at least 4 MiB).
+   */
   blocksize?: string | number;
 }
 
-export const DEFAULT_BLOCKSIZE = 128e6;
-
 export function readParquetPlan(pathOrGlob: string | readonly string[], options: ReadParquetOptions = {}): PlanNode {
   const dataset = openParquetDataset(pathOrGlob);
-  const blocksize = options.blocksize === undefined ? DEFAULT_BLOCKSIZE : parseSize(options.blocksize, 'blocksize');
+  const blocksize = options.blocksize === undefined ? null : parseSize(options.blocksize, 'blocksize');
   const label = typeof pathOrGlob === 'string' ? pathOrGlob : pathOrGlob.join(', ');
   const scan: ScanNode = {
     kind: 'scan', source: { kind: 'parquet', dataset, blocksize, label }, columns: dataset.schema.fields.map((f) => f.name), predicate: null, schema: dataset.schema,
