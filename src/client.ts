@@ -14,6 +14,8 @@ import type { PoolStats } from './gpu/buffer-pool.js';
 import { reduceColumn, type ReduceDevice, type ReduceResult } from './reduce/reduce-column.js';
 import type { ReduceOp } from './reduce/reduce-partial.js';
 import type { BlockBudget } from './sched/blocksize.js';
+import { CostModel } from './sched/cost-model.js';
+import { Placer } from './sched/placer.js';
 import { MemoryManager, type MemoryEvents, type MemoryStats } from './sched/memory-manager.js';
 import { parseSize } from './size.js';
 
@@ -72,6 +74,11 @@ export interface ClientStats {
   peakMemory: number;
   /** Partitions planned for the GPU that ran on the CPU after all, each with the GPU's reason (the latest 100). */
   gpuFallbacks: string[];
+  /**
+   * Where the scheduler placed the partitions that had a GPU kernel, and why: each line names
+   * the operator and partition, the device, and the estimates it compared (the latest 100).
+   */
+  placements: string[];
 }
 
 /** What `client.info()` reports. */
@@ -109,6 +116,9 @@ const SCHEDULERS: readonly SchedulerMode[] = ['auto', 'gpu', 'cpu', 'sync'];
 export class Client {
   private closed = false;
   private readonly execStats: ExecStats = { tasks: { gpu: 0, cpu: 0, sync: 0 }, peakMemory: 0, gpuFallbacks: [] };
+  /** Task times per operator family and device, measured as tasks finish, for the client's life. */
+  private readonly costModel = new CostModel();
+  private readonly placements: string[] = [];
   // Keyed by event name; each set holds listeners of that name's event type only (see on()).
   private readonly listeners = new Map<keyof ClientEvents, Set<(event: never) => void>>();
   private listenerFailed = false;
@@ -171,6 +181,14 @@ export class Client {
       gpu: this.gpuContext,
       workers: this.pool.workers,
       stats: this.execStats,
+      placer: new Placer({
+        mode: this.scheduler,
+        gpuAvailable: this.gpuContext !== null,
+        gpuSoftware: this.gpuContext?.report.software ?? false,
+        cpuWorkers: this.pool.workers,
+        model: this.costModel,
+        log: this.placements,
+      }),
       retries: this.retries,
       memory: this.memory,
       cancel: cancellation(),
@@ -192,7 +210,7 @@ export class Client {
       case 'auto':
         return this.gpuContext.report.software
           ? { use: false, why: `the GPU is a software rasterizer (${this.gpuContext.report.name}); scheduler 'gpu' forces it` }
-          : { use: true, why: 'hardware GPU adapter' };
+          : { use: true, why: 'hardware GPU adapter; each partition goes to the GPU or a CPU worker, whichever the measured costs say finishes first' };
       default:
         return { use: false, why: `scheduler: '${this.scheduler}'` };
     }
@@ -209,7 +227,7 @@ export class Client {
     // Peak memory is the process's resident set, sampled as tasks finish; bytes held and
     // spilled are the memory manager's (persisted partitions only, for now).
     const { bytesSpilled, bytesHeld } = this.memory.stats();
-    return { tasks: { ...this.execStats.tasks }, bytesSpilled, bytesHeld, peakMemory: this.execStats.peakMemory, gpuFallbacks: [...this.execStats.gpuFallbacks] };
+    return { tasks: { ...this.execStats.tasks }, bytesSpilled, bytesHeld, peakMemory: this.execStats.peakMemory, gpuFallbacks: [...this.execStats.gpuFallbacks], placements: [...this.placements] };
   }
 
   /**

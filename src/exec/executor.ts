@@ -19,6 +19,7 @@ import {
 import { transferables } from '../cpu/kernels/group-by.js';
 import type { GpuContext } from '../gpu/gpu-context.js';
 import type { MemoryManager } from '../sched/memory-manager.js';
+import type { Placer } from '../sched/placer.js';
 import { runMergeTask, type MergeOutput, type MergeTask } from './merge-task.js';
 import { runPartitionTask, unshipPartial, type PartitionTask, type TaskOutput } from './partition-task.js';
 import { shipTable, unshipTable, type ShippedTable } from './ship-table.js';
@@ -47,6 +48,8 @@ export interface ExecContext {
   stats: ExecStats;
   /** Times a task whose failure may be transient runs again before its error is final. */
   retries: number;
+  /** Places partitions that have a GPU kernel on the GPU or the CPU (absent: the GPU, as planned). */
+  placer?: Placer;
   /** Holds what a computation keeps between its tasks (shuffle pieces), spilling above the limit; absent in kernel-level tests. */
   memory?: MemoryManager;
   /** Aborted, with the final error as reason, when a task of this computation fails for good. */

@@ -15,12 +15,13 @@ import type { ScanNode } from '../plan/logical-plan.js';
 import { stageDepth, type Stage, type StageEnd } from '../plan/stage.js';
 import { reduceColumn } from '../reduce/reduce-column.js';
 import type { ReduceOp } from '../reduce/reduce-partial.js';
-import { runAll, runGpuPartition, runMerge, runPartition, unshipTableLike, type ExecContext, type TaskDevice, type TaskEvent } from './executor.js';
+import { runAll, runMerge, runPartition, unshipTableLike, type ExecContext, type TaskDevice, type TaskEvent } from './executor.js';
 import { gpuPartial } from './gpu-aggregate.js';
 import { gpuCollect } from './gpu-collect.js';
 import type { ShippablePartial } from './merge-task.js';
 import type { PartitionTask, ReadSpec, TaskEnd, TaskOutput } from './partition-task.js';
-import { planScan, readSchema, withRead, type StageRead } from './stage-reads.js';
+import { planScan, readBytes, readSchema, withRead, type StageRead } from './stage-reads.js';
+import { placedRun } from './placed-run.js';
 import { concatTables, emptyTable } from './concat-tables.js';
 import { runShuffleInput, shuffleOperator } from './shuffle/run-shuffle.js';
 import { encodeSchema } from './ship-table.js';
@@ -106,8 +107,9 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
             return tableOf(await runPartition(task(read, scan, stage, { kind: 'table' }, inputColumns, i), ctx, operator, i));
           };
           if (gpuPlan === undefined) return cpu();
-          // A lost device sends the partition to the CPU; the device out of memory is retried.
-          return runGpuPartition(ctx, operator, i, async () => {
+          // Placed by measured cost ('auto') or on the GPU ('gpu'). A lost device sends the
+          // partition to the CPU; the device out of memory is retried.
+          return placedRun(ctx, { family: 'filter', bytes: readBytes(read), operator, partition: i }, async () => {
             const r = await gpuCollect(gpuPlan, stage.schema, read, ctx, operator, i);
             if ('table' in r) {
               device = 'gpu';
@@ -115,7 +117,7 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
             }
             noteFallback(ctx, operator, i, r.unsupported);
             return cpu();
-          }, cpu);
+          }, cpu, () => device);
         });
         report(i, device, started);
         return table;
@@ -191,7 +193,8 @@ async function aggregateOnCpu(
         return out.partials;
       };
       if (gpuPlan === undefined) return cpuPartial();
-      return runGpuPartition(ctx, operator, i, async () => {
+      const family = end.keys.length > 0 ? 'group-by' : 'aggregate';
+      return placedRun(ctx, { family, bytes: readBytes(read), operator, partition: i }, async () => {
         const r = await gpuPartial(gpuPlan, read, ctx, operator, i);
         if ('partial' in r) {
           device = 'gpu';
@@ -200,7 +203,7 @@ async function aggregateOnCpu(
         // The GPU said this partition needs the CPU (explain() cannot know it ahead: it depends on the values).
         noteFallback(ctx, operator, i, r.unsupported);
         return cpuPartial();
-      }, cpuPartial);
+      }, cpuPartial, () => device);
     });
     report(i, device, started);
     return parts;

@@ -8,6 +8,7 @@ import * as arrow from 'apache-arrow';
 import { PlanError, TaskError } from '../errors.js';
 import { planCsvPieces } from '../io/csv/csv-dataset.js';
 import { readsInFlight, scanBlocksize } from '../sched/blocksize.js';
+import { tableBytes } from '../sched/table-bytes.js';
 import { planParquetPieces } from '../io/parquet/parquet-dataset.js';
 import { exprColumns } from '../plan/expr-columns.js';
 import { isHeldPartition, sourceSchema, type HeldPartition, type ScanNode } from '../plan/logical-plan.js';
@@ -119,3 +120,23 @@ function fetchFailed(cause: unknown, ctx: ExecContext, operator: string, partiti
   return error;
 }
 
+
+/**
+ * Estimated bytes of input of a read, for the cost model: a Parquet piece's rows × columns × 8,
+ * a CSV block's bytes, a table's buffers.
+ *
+ * @example
+ * const bytes = readBytes({ kind: 'parquet', piece, columns: ['k', 'v'] }); // piece.rows * 16
+ */
+export function readBytes(read: ReadSpec): number {
+  switch (read.kind) {
+    case 'parquet':
+      return read.piece.rows * Math.max(1, read.columns.length) * 8;
+    case 'csv':
+      return Math.max(0, read.piece.end - read.piece.start);
+    case 'table':
+      return read.table instanceof arrow.Table
+        ? tableBytes(read.table)
+        : read.table.batches.reduce((n, b) => n + b.length * Math.max(1, b.columns.length) * 8, 0);
+  }
+}

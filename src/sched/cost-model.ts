@@ -205,6 +205,11 @@ export class CostModel {
     return { overheadUs: line.overheadUs, bytesPerUs: 1 / line.usPerByte };
   }
 
+  /** How many tasks of `family` on `device` this model has observed (0: it rests on its prior). */
+  observed(family: string, device: CostDevice): number {
+    return this.lines.get(`${family}/${device}`)?.fit.observations ?? 0;
+  }
+
   /** Records that a task of `family` over `bytes` took `ms` on `device`, and refits that line. */
   observe(family: string, device: CostDevice, bytes: number, ms: number): void {
     checkSample(family, device, bytes, ms);
