@@ -18,13 +18,14 @@ function flag(flags: string[], name: string, fallback: string): string {
   return flags.find((f) => f.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 }
 
-interface Question {
+export interface Question {
   name: string;
   dusk: (df: DataFrame) => Promise<unknown>;
   sql: string;
 }
 
-const QUESTIONS: Question[] = [
+/** db-benchmark's groupby questions q1–q5 and two more; the scheduler bench runs q1–q5 per scheduler mode. */
+export const QUESTIONS: Question[] = [
   { name: 'q1 sum v1 by id1', dusk: (df) => df.groupBy('id1').agg({ v1: 'sum' }).compute(), sql: 'SELECT id1, sum(v1) AS v1 FROM x GROUP BY id1' },
   { name: 'q2 sum v1 by id1,id2', dusk: (df) => df.groupBy(['id1', 'id2']).agg({ v1: 'sum' }).compute(), sql: 'SELECT id1, id2, sum(v1) AS v1 FROM x GROUP BY id1, id2' },
   { name: 'q3 sum v1 mean v3 by id3', dusk: (df) => df.groupBy('id3').agg({ v1: 'sum', v3: 'mean' }).compute(), sql: 'SELECT id3, sum(v1) AS v1, avg(v3) AS v3 FROM x GROUP BY id3' },
@@ -44,7 +45,8 @@ const QUESTIONS: Question[] = [
   },
 ];
 
-async function generate(c: DuckDBConnection, file: string, rows: number): Promise<void> {
+/** Writes db-benchmark's G1 data (N rows, K = 100) to `file` with DuckDB. */
+export async function generate(c: DuckDBConnection, file: string, rows: number): Promise<void> {
   const k = 100;
   const groups = Math.max(1, Math.round(rows / k));
   await c.run('SELECT setseed(0.42)');

@@ -3,8 +3,11 @@
  * through the executor's `runPartition`, on the CPU worker pool (as the stages run them, with
  * workers × 2 in flight, and one at a time for the round trip) and on 'sync'; plus the cost of
  * the placement decision itself (`place`) and of the cost model's update (`observe`), which the
- * scheduler will add to every task. Reports µs per task against the goal of ≤ 50 µs.
- * Flags: --tasks=10000  --repeat=3  --workers=2
+ * scheduler adds to every task. Reports µs per task against the goal of ≤ 50 µs. Then the
+ * frame benchmark's q1–q5 under scheduler 'auto', 'cpu' and 'gpu' (scheduler-modes.ts), and a
+ * larger-than-memory run with its peak RSS and bytes spilled (larger-than-memory.ts).
+ * Flags: --tasks=10000  --repeat=3  --workers=2  --frame-rows=1e6  --ltm-rows=3.2e7
+ *        --ltm-limit=128 (MB)  --dir=/tmp/dusk-bench  --parts=overhead,modes,memory
  */
 import * as arrow from 'apache-arrow';
 import { runAll, runPartition, type ExecContext } from '../src/exec/executor.js';
@@ -13,6 +16,8 @@ import { Client } from '../src/index.js';
 import { CostModel } from '../src/sched/cost-model.js';
 import { place, type PlacementState, type PlacementTask } from '../src/sched/placement.js';
 import { formatTable, time } from './table.js';
+import { largerThanMemory } from './larger-than-memory.js';
+import { schedulerModes } from './scheduler-modes.js';
 import type { BenchReport } from './run.js';
 
 const GOAL_US = 50;
@@ -53,10 +58,8 @@ function row(path: string, tasks: number, ms: number, note: string): (string | n
   return [path, tasks, ms.toFixed(1), us.toFixed(2), us <= GOAL_US ? 'yes' : 'no', note];
 }
 
-export async function schedulerBench(flags: string[]): Promise<BenchReport> {
-  const tasks = Math.max(1, Number(flag(flags, 'tasks', '10000')));
-  const repeat = Math.max(1, Number(flag(flags, 'repeat', '3')));
-  const workers = Math.max(1, Number(flag(flags, 'workers', '2')));
+/** The per-task overhead part: tiny tasks through the executor, place() and observe(). */
+async function overheadPart(tasks: number, repeat: number, workers: number): Promise<BenchReport> {
   const rows: (string | number)[][] = [];
 
   const cpuClient = await Client.create({ gpu: 'off', workers, scheduler: 'cpu' });
@@ -102,4 +105,34 @@ export async function schedulerBench(flags: string[]): Promise<BenchReport> {
       'place() and observe() are what placement will add to every task on top of the executor path',
     ],
   };
+}
+
+export async function schedulerBench(flags: string[]): Promise<BenchReport> {
+  const tasks = Math.max(1, Number(flag(flags, 'tasks', '10000')));
+  const repeat = Math.max(1, Number(flag(flags, 'repeat', '3')));
+  const workers = Math.max(1, Number(flag(flags, 'workers', '2')));
+  const dir = flag(flags, 'dir', '/tmp/dusk-bench');
+  const parts = new Set(flag(flags, 'parts', 'overhead,modes,memory').split(','));
+  const tables: string[] = [];
+  const rows: Record<string, unknown>[] = [];
+  const notes: string[] = [];
+  if (parts.has('overhead')) {
+    const r = await overheadPart(tasks, repeat, workers);
+    tables.push(`### per-task overhead\n\n${r.table}`);
+    rows.push(...r.rows.map((x) => ({ part: 'overhead', ...x })));
+    notes.push(...r.notes);
+  }
+  if (parts.has('modes')) {
+    const r = await schedulerModes(Number(flag(flags, 'frame-rows', '1e6')), repeat, dir);
+    tables.push(`### q1–q5 per scheduler mode (goal: auto no slower than the better of cpu and gpu)\n\n${r.table}`);
+    rows.push(...r.rows.map((x) => ({ part: 'modes', ...x })));
+    notes.push(...r.notes);
+  }
+  if (parts.has('memory')) {
+    const r = await largerThanMemory(Number(flag(flags, 'ltm-rows', '3.2e7')), Number(flag(flags, 'ltm-limit', '128')), workers, dir);
+    tables.push(`### larger than memory\n\n${r.table}`);
+    rows.push(...r.rows.map((x) => ({ part: 'memory', ...x })));
+    notes.push(...r.notes);
+  }
+  return { suite: 'scheduler', table: tables.join('\n\n'), rows, notes };
 }

@@ -79,8 +79,15 @@ function inputSchema(stage: Stage): arrow.Schema {
   }
 }
 
-/** Runs `stage` (after the stages it reads) and returns its output partitions. */
-export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = stageDepth(stage)): Promise<arrow.Table[]> {
+/** Takes the collected partition `partition` of the last stage as its task finishes (see runStages). */
+export type PartitionSink = (partition: number, table: arrow.Table) => void | Promise<void>;
+
+/**
+ * Runs `stage` (after the stages it reads) and returns its output partitions. With `sink`, a
+ * collecting stage hands each partition to it as its task finishes and returns none, so they
+ * never all wait in memory together (a sink that throws fails the computation).
+ */
+export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = stageDepth(stage), sink?: PartitionSink): Promise<arrow.Table[]> {
   // Reads in flight follow the memory limit (fewer than the workers take when blocks are large).
   const { reads, scan, inFlight } = await inputReads(stage, ctx, stageIndex);
   const operator = stageOperator(stage);
@@ -93,10 +100,13 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
       const gpuPlan = end.gpuPlan;
       // Nothing to do to partitions already computed (a shuffle's, another stage's): no round trip to the workers.
       if (gpuPlan === undefined && stage.ops.length === 0 && stage.input.kind !== 'scan') {
-        return reads.map((r) => {
+        const tables = reads.map((r) => {
           if (r.kind !== 'table') throw new Error(`a computed stage input is a table, not a ${r.kind} read`);
           return unshipTableLike(r.table);
         });
+        if (sink === undefined) return tables;
+        for (let i = 0; i < tables.length; i++) await sink(i, tables[i]!);
+        return [];
       }
       const outs = await runAll(reads.length, inFlight, async (i) => {
         const started = performance.now();
@@ -120,9 +130,12 @@ export async function runStages(stage: Stage, ctx: ExecContext, stageIndex = sta
           }, cpu, () => device);
         });
         report(i, device, started);
-        return table;
+        if (sink === undefined) return table;
+        // Awaited: a sink that needs room (persist waiting on spills) holds back the next tasks.
+        await sink(i, table);
+        return null;
       });
-      return outs;
+      return sink === undefined ? (outs as arrow.Table[]) : [];
     }
     case 'head': {
       const outs: arrow.Table[] = [];

@@ -6,7 +6,7 @@
 import type * as arrow from 'apache-arrow';
 import { Client } from '../client.js';
 import { checkRetries, type ExecContext } from '../exec/executor.js';
-import { concatTables, runStages } from '../exec/run-stage.js';
+import { concatTables, runStages, type PartitionSink } from '../exec/run-stage.js';
 import { fuse } from '../plan/fuse.js';
 import type { PlanNode } from '../plan/logical-plan.js';
 import { lower } from '../plan/lower.js';
@@ -31,16 +31,22 @@ export function physicalPlan(plan: PlanNode, client: Client | null): Stage {
   return fuse(lower(simplify(plan), { gpuReductions }));
 }
 
-/** Runs a plan and returns its output partitions (before concatenation). */
-export async function computePartitions(plan: PlanNode, options: ComputeOptions = {}): Promise<{ partitions: arrow.Table[]; client: Client }> {
+/**
+ * Runs a plan and returns its output partitions (before concatenation). With `sink`, the
+ * partitions that the last stage collects go to it as each task finishes, in no particular
+ * order, and are not returned (what persist() holds at once); partitions of other ends (an
+ * aggregate, a head) are returned as usual.
+ */
+export async function computePartitions(plan: PlanNode, options: ComputeOptions = {}, sink?: PartitionSink): Promise<{ partitions: arrow.Table[]; client: Client }> {
   const retries = options.retries === undefined ? undefined : checkRetries(options.retries, 'compute');
   const client = await Client.currentOrDefault();
   const ctx: ExecContext = client.execContext();
   if (retries !== undefined) ctx.retries = retries;
   const stage = physicalPlan(plan, client);
   const out = options.progress === true ? process.stdout : options.progress === false ? undefined : options.progress;
-  if (out === undefined) return { partitions: await runStages(stage, ctx), client };
-  return { partitions: await withProgress(progressReporter(stage, out), client, ctx, () => runStages(stage, ctx)), client };
+  const run = (): Promise<arrow.Table[]> => runStages(stage, ctx, undefined, sink);
+  if (out === undefined) return { partitions: await run(), client };
+  return { partitions: await withProgress(progressReporter(stage, out), client, ctx, run), client };
 }
 
 /**

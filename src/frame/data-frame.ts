@@ -19,7 +19,7 @@ import { explainStages } from './explain.js';
 import { GroupBy, type GroupByOptions } from './group-by.js';
 import { heldScan, memoryScan } from './sources/memory-scan.js';
 import { toCsv, toParquet, type ToParquetOptions } from './to-parquet.js';
-import { unifyDictionaries } from './unify-dictionaries.js';
+import { persistPlan, PERSISTED } from './persist.js';
 import { aggregateNode, aggSpecs, type AggSpecInput } from './verbs/aggregate.js';
 import { dropDuplicates, type DropDuplicatesOptions } from './verbs/drop-duplicates.js';
 import { mapPartitions, type MapMeta, type PartitionFunction } from './verbs/map-partitions.js';
@@ -31,9 +31,6 @@ import { assign, drop, rename, select } from './verbs/project.js';
 import { checkColumn } from './verbs/schema-of.js';
 import { DuskError } from '../errors.js';
 
-const PERSISTED = 'persisted';
-/** Numbers persisted frames, so each partition's key in the memory manager is its own. */
-let persists = 0;
 
 function partitions(plan: PlanNode): number {
   switch (plan.kind) {
@@ -56,20 +53,6 @@ function partitions(plan: PlanNode): number {
     default:
       return partitions(plan.input);
   }
-}
-
-/**
- * At least `target` partitions of similar size (zero-copy slices), so that every worker has
- * work: a Parquet file of a few large row groups would otherwise persist as a few partitions.
- */
-function balance(tables: arrow.Table[], target: number): arrow.Table[] {
-  const rows = tables.reduce((n, t) => n + t.numRows, 0);
-  if (tables.length >= target || rows < target * 1024) return tables;
-  const per = Math.ceil(rows / target);
-  return tables.flatMap((t) => {
-    const n = Math.max(1, Math.round(t.numRows / per));
-    return Array.from({ length: n }, (_, i) => t.slice(Math.floor((t.numRows * i) / n), Math.floor((t.numRows * (i + 1)) / n)));
-  });
 }
 
 /**
@@ -204,26 +187,7 @@ export class DataFrame {
    * await hot.unpersist();
    */
   async persist(options: ComputeOptions = {}): Promise<DataFrame> {
-    const { partitions, client } = await computePartitions(this.plan, options);
-    // One dictionary per string column and partition: each later groupby interns it once (and
-    // the kernel keeps that across queries) instead of once per row group per query.
-    const kept = balance(partitions.length > 0 ? partitions : [emptyTable(this.plan.schema)], client.info().workers * 2)
-      .map((t) => shareTable(unifyDictionaries(t)));
-    const { schema } = memoryScan(kept, PERSISTED); // checks that the partitions agree on a schema
-    const memory = client.memory;
-    const frame = ++persists;
-    const held: HeldPartition[] = [];
-    try {
-      kept.forEach((table, i) => {
-        const key = `persist-${frame}-${i}`;
-        memory.hold(key, table, { consumers: Infinity });
-        held.push({ kind: 'held', key, rows: table.numRows, memory });
-      });
-    } catch (error) {
-      for (const p of held) memory.discard(p.key);
-      throw error;
-    }
-    return new DataFrame(heldScan(held, schema, PERSISTED));
+    return new DataFrame(await persistPlan(this.plan, await Client.currentOrDefault(), options));
   }
 
   /**

@@ -265,6 +265,17 @@ export class MemoryManager {
   }
 
   /**
+   * Back-pressure for producers: waits while the bytes held exceed the limit and spills that
+   * will bring them down are in flight (never throws; spill failures surface in `flush`).
+   *
+   * @example
+   * memory.hold(key, partition); await memory.room(); // before computing the next partition
+   */
+  async room(): Promise<void> {
+    while (this.bytesHeld > this.limit && this.pending.size > 0) await Promise.race([...this.pending].map((p) => p.catch(() => undefined)));
+  }
+
+  /**
    * Waits until no spill write, read or file removal is in flight, then throws the first spill
    * failure (or listener exception) since the last `flush`, if any.
    *

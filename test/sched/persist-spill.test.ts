@@ -130,6 +130,22 @@ for (const scheduler of ['cpu', 'sync'] as const) {
       await client.close();
       expect(await readdir(spillDir)).toEqual([]);
     });
+
+    it('holds each partition as its task finishes, so the data never gathers in memory whole', async () => {
+      client = await Client.create({ gpu: 'off', workers: 2, scheduler, memoryLimit: LIMIT, spillDir });
+      let peak = 0;
+      client.on('memory', (e) => {
+        peak = Math.max(peak, e.bytesHeld);
+      });
+      const df = source(new Random(seed + 1));
+      const persisted = await df.persist();
+      const partitionBytes = (ROWS / PARTITIONS) * 16;
+      // The limit, plus the partitions of the tasks in flight (workers × 2) and one being held.
+      expect(peak).toBeLessThanOrEqual(LIMIT + 5 * partitionBytes);
+      expect(peak).toBeLessThan(ROWS * 16);
+      expect(persisted.npartitions).toBe(PARTITIONS);
+      expect(rows(await persisted.compute(), 'id')).toEqual(rows(await df.compute(), 'id'));
+    });
   });
 }
 

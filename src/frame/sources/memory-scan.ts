@@ -7,7 +7,8 @@ import * as arrow from 'apache-arrow';
 import { PlanError } from '../../errors.js';
 import type { HeldPartition, ScanNode } from '../../plan/logical-plan.js';
 
-function sameSchema(a: arrow.Schema, b: arrow.Schema): boolean {
+/** The same column names and types, in order. */
+export function sameSchema(a: arrow.Schema, b: arrow.Schema): boolean {
   return a.fields.length === b.fields.length && a.fields.every((f, i) => f.name === b.fields[i]!.name && arrow.util.compareTypes(f.type, b.fields[i]!.type));
 }
 
