@@ -302,6 +302,14 @@ export function runMerge(task: MergeTask, ctx: ExecContext, operator: string, pa
   });
 }
 
+/** The GPU buffer pool's refusal (gpuMemoryLimit, or a buffer over the device's maximum) behind `error`, if that is what it is. */
+function gpuPoolFull(error: unknown): MemoryLimitError | null {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof MemoryLimitError && (e.code === 'GPU_MEMORY_LIMIT' || e.code === 'GPU_BUFFER_TOO_LARGE')) return e;
+  }
+  return null;
+}
+
 function lostDevice(error: unknown, gpu: GpuContext | null): boolean {
   if (gpu !== null && gpu.lost !== null) return true;
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
@@ -313,8 +321,10 @@ function lostDevice(error: unknown, gpu: GpuContext | null): boolean {
 /**
  * Runs one partition's GPU task, deciding what a failure means: on a lost device (before or
  * during the task) the partition runs `onCpu` instead (the CPU twin, which retries on its
- * own) and the fallback is noted in `ctx.stats.gpuFallbacks`; another transient failure (the
- * device out of memory) tries the GPU again up to `ctx.retries` times; anything else is final.
+ * own) and the fallback is noted in `ctx.stats.gpuFallbacks`. The GPU pool at `gpuMemoryLimit`
+ * tries the GPU again up to `ctx.retries` times (other partitions' buffers may come back), then
+ * sends the partition to the host (the CPU twin), as does a buffer over the device's maximum;
+ * another transient failure is retried; anything else is final.
  *
  * @example
  * const table = await runGpuPartition(ctx, operator, i,
@@ -331,11 +341,17 @@ export async function runGpuPartition<T>(
   if (ctx.gpu === null) return fallback('no GPU device');
   if (ctx.gpu.lost !== null) return fallback(`the GPU device was lost (${ctx.gpu.lost})`);
   let lost: unknown = null;
-  const result = await withRetries(ctx, 'gpu', operator, partition, 'gpu', async ({ fault }): Promise<{ value: T } | null> => {
+  let full: MemoryLimitError | null = null;
+  const result = await withRetries(ctx, 'gpu', operator, partition, 'gpu', async ({ fault, final }): Promise<{ value: T } | null> => {
     try {
       await stageOnMainThread(fault, ctx);
       return { value: await onGpu() };
     } catch (error) {
+      const pool = gpuPoolFull(error);
+      if (pool !== null && (final || pool.code === 'GPU_BUFFER_TOO_LARGE')) {
+        full = pool;
+        return null;
+      }
       // Caught here rather than retried: the device will not come back for this computation.
       if (!lostDevice(error, ctx.gpu)) throw error;
       lost = error;
@@ -343,6 +359,7 @@ export async function runGpuPartition<T>(
     }
   });
   if (result !== null) return result.value;
+  if (full !== null) return fallback(`the GPU memory pool cannot hold it (${(full as MemoryLimitError).message})`);
   const reason = ctx.gpu.lost ?? (lost instanceof Error ? lost.message : String(lost));
   return fallback(`the GPU device was lost (${reason})`);
 }
