@@ -4,10 +4,14 @@
  * and output; and matmul of square float32 matrices, in GFLOP/s. Each runs on the CPU worker
  * pool and the GPU path (`scheduler: 'gpu'`), against a single-thread baseline: plain loops for
  * the chain and the reductions, one `matmulBlock` call for matmul. Inputs are SharedArrayBuffer
- * data wrapped with `fromTypedArray`, so blocks are views and no generation is timed.
+ * data wrapped with `fromTypedArray`, so blocks are views and no generation is timed. Each case
+ * is timed after a warm-up run, so the client's block pool holds the graph's intermediate blocks
+ * (the notes say how many buffers it made and lent again); the arrays returned are new memory
+ * every time, as a user's would be.
  * Flags: --elements=1e8  --matmul=2048,4096  --chunk=1024  --repeat=3  --paths=cpu,gpu
  */
 import { availableParallelism } from 'node:os';
+import { blockPoolFor } from '../src/array/block-pool.js';
 import { matmulBlock } from '../src/cpu/kernels/matmul-block.js';
 import { array, Client, type ChunkedArray, type SchedulerMode } from '../src/index.js';
 import { flag } from './groupby.bench.js';
@@ -107,6 +111,8 @@ export async function arrayBench(flags: string[]): Promise<BenchReport> {
         const ms = await time(() => a.matmul(b).compute(), 1);
         rows.push({ case: `matmul ${size}²`, path, ms, rate: (2 * size ** 3) / 1e6 / ms, unit: 'GFLOP/s' });
       }
+      const { allocated, reused } = blockPoolFor(client.execContext().pool).stats;
+      notes.push(`${path} block pool: ${allocated} buffers made, ${reused} lent again`);
     } finally {
       await client.close();
     }

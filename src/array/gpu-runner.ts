@@ -3,7 +3,8 @@
  * reductions (a chain feeding one stays on the device between the two kernels) and float32
  * matmul (the k-loop of block products accumulates on the device). Everything else, and what
  * the device cannot do faithfully (float64, float → int32 casts, int32 sums), returns null and
- * runs on the CPU.
+ * runs on the CPU. A matmul makes its block in the memory the task was lent; the other blocks
+ * are read back into new memory and the executor copies them into the task's target.
  */
 import type { ArrayTask, ArrayTaskResult, MatmulTask, ReduceTask } from '../cpu/kernels/array-task.js';
 import { finishPartial } from '../cpu/kernels/array-reduce.js';
@@ -12,7 +13,7 @@ import type { PooledBuffer } from '../gpu/buffer-pool.js';
 import { elementwiseGpu, elementwiseOnGpu, readBlock, uploadBlock, type DeviceBlock } from '../gpu/kernels/array-elementwise.js';
 import { reduceGpu, reduceOnGpu } from '../gpu/kernels/array-reduce.js';
 import { matmulGpuBuffers } from '../gpu/kernels/matmul.js';
-import { allocBlock, type Block } from '../cpu/kernels/array-block.js';
+import { type Block, outBlock } from '../cpu/kernels/array-block.js';
 import type { FusedTask } from '../cpu/kernels/array-fused.js';
 
 /** Runs `use` with the blocks on the device, giving every buffer back afterwards. */
@@ -61,16 +62,20 @@ async function reduce(gpu: GpuContext, task: ReduceTask): Promise<ArrayTaskResul
 async function matmul(gpu: GpuContext, task: MatmulTask): Promise<Block | null> {
   if (task.dtype !== 'float32') return null;
   const [m, n] = task.shape;
-  const out = allocBlock('float32', task.shape);
+  const out = outBlock('float32', task.shape, task.out);
   const c: PooledBuffer = gpu.pool.acquire(Math.max(m * n * 4, 4), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, 'array matmul C');
   try {
     for (const [k, [a, b]] of task.pairs.entries()) {
       // One pair on the device at a time; C stays there across the inner dimension.
       await withUploads(gpu, [a, b], ([da, db]) => matmulGpuBuffers(gpu, da!.loan.buffer, db!.loan.buffer, c.buffer, m, a.shape[1]!, n, k > 0));
     }
-    if (task.pairs.length === 0) return out;
+    // Lent memory holds old values: with no inner blocks the product is zero.
+    if (task.pairs.length === 0) {
+      out.data.fill(0);
+      return out;
+    }
     const bytes = m * n * 4;
-    if (bytes > 0) new Uint8Array(out.data.buffer, 0, bytes).set(new Uint8Array(await gpu.read(c.buffer, 0, bytes)));
+    if (bytes > 0) new Uint8Array(out.data.buffer, out.data.byteOffset, bytes).set(new Uint8Array(await gpu.read(c.buffer, 0, bytes)));
     return out;
   } finally {
     gpu.pool.release(c);

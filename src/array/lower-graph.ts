@@ -5,7 +5,7 @@
  * reduction's per-block tasks. Operands cut differently from the chain's output are rechunked
  * first. Concat and stack make no tasks: their blocks are their inputs' blocks.
  */
-import { type Block, sizeOf, stridesOf } from '../cpu/kernels/array-block.js';
+import { type Block, isContiguous, sizeOf, stridesOf } from '../cpu/kernels/array-block.js';
 import type { FusedExpr } from '../cpu/kernels/array-expr.js';
 import type { FusedTask } from '../cpu/kernels/array-fused.js';
 import type { GatherPiece } from '../cpu/kernels/array-gather.js';
@@ -33,10 +33,7 @@ function locate(offsets: readonly number[], at: number): number {
  * of whole trailing dimensions), else null.
  */
 function contiguousView(src: Block, start: readonly number[], shape: readonly number[]): Block | null {
-  const nd = shape.length;
-  let j = 0;
-  while (j < nd && shape[j] === 1) j++;
-  for (let d = j + 1; d < nd; d++) if (shape[d] !== src.shape[d]) return null;
+  if (!isContiguous(shape, src.shape)) return null;
   const strides = stridesOf(src.shape);
   const first = start.reduce((acc, v, d) => acc + v * strides[d]!, 0);
   return { data: src.data.subarray(first, first + sizeOf(shape)), shape: [...shape], dtype: src.dtype };

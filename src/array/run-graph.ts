@@ -2,15 +2,18 @@
  * Runs an array task graph: only the tasks the outputs need, each once its inputs are done, at
  * most workers × 2 at a time, on the client's worker pool (`cpu`), on the main thread (`sync`)
  * or, for the tasks the GPU has kernels for, on the device (`gpu`). A result is dropped as soon
- * as the last task reading it has finished (outputs are kept). Blocks live in shared memory, so
- * posting a task to a worker moves no data. A task that fails transiently (a worker that died)
- * runs again up to `ctx.retries` times; the final failure is a TaskError naming the operator and
- * the block, and no further task starts.
+ * as the last task reading it has finished (outputs are kept, unless their task wrote them into
+ * the computed array). Blocks live in shared memory, so posting a task to a worker moves no
+ * data. A task that fails transiently (a worker that died) runs again up to `ctx.retries` times;
+ * the final failure is a TaskError naming the operator and the block, and no further task
+ * starts. With a `RunMemory`, each task is given its block's memory before it is posted, and a
+ * result's lent memory goes back when the result is dropped.
  */
 import type { ArrayTask, ArrayTaskResult } from '../cpu/kernels/array-task.js';
-import { runArrayTask } from '../cpu/kernels/array-task.js';
+import { runArrayTask, settleBlock } from '../cpu/kernels/array-task.js';
 import { KernelError, TaskError } from '../errors.js';
 import { isRetryable, notePeak, type ExecContext, type TaskDevice } from '../exec/executor.js';
+import type { RunMemory } from './run-memory.js';
 import type { GraphTask, TaskGraph } from './task-graph.js';
 
 /** Runs a built task on the GPU, or returns null when the GPU has no kernel for it. */
@@ -21,6 +24,8 @@ export interface GraphRun {
   /** Where tasks run: the worker pool, the main thread, or the GPU (what it has kernels for, else the pool). */
   mode: 'cpu' | 'sync' | 'gpu';
   gpu?: GpuTaskRunner;
+  /** Lends the tasks their blocks' memory and places output blocks (without it, kernels allocate). */
+  memory?: RunMemory;
 }
 
 /** The tasks `outputs` depend on, from the outputs down. */
@@ -46,7 +51,7 @@ async function attempt(built: ArrayTask, run: GraphRun, where: { device: TaskDev
     const result = await run.gpu(built);
     if (result !== null) {
       ctx.stats.tasks.gpu++;
-      return result;
+      return settleBlock(built, result);
     }
   }
   if (run.mode === 'sync') {
@@ -61,7 +66,8 @@ async function attempt(built: ArrayTask, run: GraphRun, where: { device: TaskDev
 }
 
 /**
- * Runs what `outputs` need and returns their results by key.
+ * Runs what `outputs` need and returns their results by key (not those the memory placed in
+ * the computed array: their tasks wrote them there).
  *
  * @example
  * const results = await runGraph(lowering.graph, keys, { ctx: client.execContext(), mode: 'cpu' });
@@ -70,7 +76,13 @@ export async function runGraph(graph: TaskGraph, outputs: readonly string[], run
   const { ctx } = run;
   const tasks = needed(graph, outputs);
   const results = new Map<string, ArrayTaskResult>(graph.ready);
-  const keep = new Set(outputs);
+  const outputKeys = new Set(outputs);
+  const memory = run.memory;
+  const keep = (key: string): boolean => outputKeys.has(key) && memory?.placed(key) !== true;
+  const drop = (key: string): void => {
+    results.delete(key);
+    memory?.drop(key);
+  };
   const readers = new Map<string, number>();
   const waiting = new Map<string, number>();
   const dependents = new Map<string, string[]>();
@@ -96,20 +108,24 @@ export async function runGraph(graph: TaskGraph, outputs: readonly string[], run
       const where: { device: TaskDevice } = { device: run.mode };
       try {
         if (ctx.cancel?.signal.aborted === true) throw ctx.cancel.signal.reason;
-        const built = task.build((key) => results.get(key)!);
+        const made = task.build((key) => results.get(key)!);
+        const built = memory === undefined ? made : memory.prepare(task.key, made);
         results.set(task.key, await attempt(built, run, where));
+        memory?.settled(task.key);
         notePeak(ctx.stats);
         break;
       } catch (error) {
+        memory?.abandoned(task.key);
         if (error instanceof TaskError) throw error;
         if (n < last && isRetryable(error) && ctx.cancel?.signal.aborted !== true) continue;
         throw new TaskError({ operator: `${task.operator} (array block ${task.block})`, partition: task.block, device: where.device, cause: error, attempts: n });
       }
     }
+    if ((readers.get(task.key) ?? 0) === 0 && !keep(task.key)) drop(task.key);
     for (const d of new Set(task.deps)) {
       const left = readers.get(d)! - 1;
       readers.set(d, left);
-      if (left === 0 && !keep.has(d)) results.delete(d);
+      if (left === 0 && !keep(d)) drop(d);
     }
     for (const t of dependents.get(task.key) ?? []) {
       const left = waiting.get(t)! - 1;

@@ -1,9 +1,11 @@
 /**
  * One block of a chunked array as the array kernels pass it around: a row-major typed array with
  * its shape and dtype. Blocks the kernels make live in SharedArrayBuffers, so posting one to or
- * from a worker thread shares its memory instead of cloning it value by value.
+ * from a worker thread shares its memory instead of cloning it value by value. A task may name
+ * the memory its block goes into (`BlockTarget`): a pooled buffer the caller lends it, or its
+ * slice of the computed array, so a worker writes into pages that are already mapped.
  */
-import { PlanError } from '../../errors.js';
+import { KernelError, PlanError } from '../../errors.js';
 
 /** Element types of chunked arrays. Comparisons give int32 0/1 (there is no bool dtype). */
 export type ArrayDType = 'float32' | 'float64' | 'int32';
@@ -43,6 +45,16 @@ export function allocData(dtype: ArrayDType, length: number, shared = true): Arr
 }
 
 /**
+ * A typed array of `dtype` over the first `length` elements of `buffer`.
+ *
+ * @example
+ * const data = viewData('float64', new SharedArrayBuffer(64), 8);
+ */
+export function viewData(dtype: ArrayDType, buffer: ArrayBufferLike, length: number): ArrayData {
+  return new CTORS[dtype](buffer as ArrayBuffer, 0, length);
+}
+
+/**
  * A new zeroed block of `shape` in shared memory.
  *
  * @example
@@ -50,6 +62,57 @@ export function allocData(dtype: ArrayDType, length: number, shared = true): Arr
  */
 export function allocBlock(dtype: ArrayDType, shape: readonly number[]): Block {
   return { data: allocData(dtype, sizeOf(shape)), shape: [...shape], dtype };
+}
+
+/**
+ * Where a task's block goes, both optional. `out` holds exactly the block's values and may hold
+ * anything beforehand: the kernel writes every element. `place` is a box of the computed array
+ * the block is also copied into (row-major `strides` of the array, `base` its first element), so
+ * the main thread does not copy it afterwards.
+ */
+export interface BlockTarget {
+  out?: ArrayData;
+  place?: Placement;
+}
+
+/** A box of a larger row-major array: element (k0, k1, …) of the box lands at `base + Σ k·strides`. */
+export interface Placement {
+  data: ArrayData;
+  base: number;
+  strides: number[];
+  /** The box's shape: the block's values in row-major order (a stacked block has a 1 more). */
+  shape: number[];
+}
+
+/**
+ * A block of `shape` over `out` when given (checked: same dtype, exactly the block's length),
+ * else over new zeroed shared memory. Kernels that take a `BlockTarget` make their result here.
+ *
+ * @example
+ * const block = outBlock('float32', [2, 3], task.out); // task.out: Float32Array(6) or undefined
+ */
+export function outBlock(dtype: ArrayDType, shape: readonly number[], out: ArrayData | undefined): Block {
+  if (out === undefined) return allocBlock(dtype, shape);
+  const n = sizeOf(shape);
+  if (!(out instanceof CTORS[dtype]) || out.length !== n) {
+    throw new KernelError('ARRAY_OUT', `array block: the output memory is a ${out.constructor.name} of ${out.length} values, not ${dtype} × ${n} for shape [${shape.join(', ')}]`);
+  }
+  return { data: out, shape: [...shape], dtype };
+}
+
+/**
+ * Whether a block of `shape` is one contiguous run of an array of `arrayShape` (wherever it
+ * starts): past its leading size-1 dimensions, only its first dimension may be partial.
+ *
+ * @example
+ * isContiguous([2, 10], [8, 10]); // true: two whole rows
+ * isContiguous([2, 5], [8, 10]);  // false
+ */
+export function isContiguous(shape: readonly number[], arrayShape: readonly number[]): boolean {
+  let d = 0;
+  while (d < shape.length && shape[d] === 1) d++;
+  for (let e = d + 1; e < shape.length; e++) if (shape[e] !== arrayShape[e]) return false;
+  return true;
 }
 
 /** The dtype of a typed array, or a PlanError naming `what` for any other kind. */

@@ -2,12 +2,13 @@
  * Runs a fused elementwise chain on one output block: each input block is broadcast against the
  * output's shape (numpy rules: missing leading dimensions and dimensions of size 1 repeat), and
  * the compiled loop walks the output row by row. Inputs that match the output exactly make one
- * flat row, so the common case is a single tight loop.
+ * flat row, so the common case is a single tight loop. Every output element is written, so the
+ * block may go into reused memory (`task.out`).
  */
-import { allocBlock, type ArrayDType, type Block, sizeOf, stridesOf } from './array-block.js';
+import { type ArrayDType, type Block, type BlockTarget, outBlock, sizeOf, stridesOf } from './array-block.js';
 import { compileFused, type FusedExpr } from './array-expr.js';
 
-export interface FusedTask {
+export interface FusedTask extends BlockTarget {
   kind: 'fused';
   expr: FusedExpr;
   inputs: Block[];
@@ -33,7 +34,7 @@ function broadcastStrides(input: readonly number[], out: readonly number[]): num
  * const out = runFused({ kind: 'fused', expr, inputs: [a, b], shape: [2, 3], dtype: 'float64' });
  */
 export function runFused(task: FusedTask): Block {
-  const out = allocBlock(task.dtype, task.shape);
+  const out = outBlock(task.dtype, task.shape, task.out);
   const n = sizeOf(task.shape);
   if (n === 0) return out;
   const nd = task.shape.length;

@@ -3,7 +3,7 @@
  * too), concat and stack all become one `gather` task per output block listing the regions it
  * copies; `transpose` permutes one block's axes. Both are the same strided copy underneath.
  */
-import { allocBlock, type ArrayData, type ArrayDType, type Block, sizeOf, stridesOf } from './array-block.js';
+import { type ArrayData, type ArrayDType, type Block, type BlockTarget, outBlock, sizeOf, stridesOf } from './array-block.js';
 
 /** Copies `count` elements per dimension from `src` (at `start`, every `step`) to `dstStart` of the output. */
 export interface GatherPiece {
@@ -14,14 +14,15 @@ export interface GatherPiece {
   count: number[];
 }
 
-export interface GatherTask {
+export interface GatherTask extends BlockTarget {
   kind: 'gather';
   shape: number[];
   dtype: ArrayDType;
+  /** Disjoint boxes of the output; what none covers is zero. */
   pieces: GatherPiece[];
 }
 
-export interface TransposeTask {
+export interface TransposeTask extends BlockTarget {
   kind: 'transpose';
   input: Block;
   axes: number[];
@@ -73,7 +74,9 @@ export function copyStrided(
  * runGather({ kind: 'gather', shape: [2], dtype: 'float64', pieces: [{ src, start: [4], step: [-1], dstStart: [0], count: [2] }] });
  */
 export function runGather(task: GatherTask): Block {
-  const out = allocBlock(task.dtype, task.shape);
+  const out = outBlock(task.dtype, task.shape, task.out);
+  // Reused memory holds old values: zero what the pieces leave uncovered.
+  if (task.out !== undefined && task.pieces.reduce((n, p) => n + sizeOf(p.count), 0) !== out.data.length) out.data.fill(0);
   const dstStrides = stridesOf(task.shape);
   for (const p of task.pieces) {
     const own = stridesOf(p.src.shape);
@@ -92,7 +95,7 @@ export function runGather(task: GatherTask): Block {
  */
 export function runTranspose(task: TransposeTask): Block {
   const shape = task.axes.map((a) => task.input.shape[a]!);
-  const out = allocBlock(task.input.dtype, shape);
+  const out = outBlock(task.input.dtype, shape, task.out);
   const own = stridesOf(task.input.shape);
   copyStrided(task.input.data, 0, task.axes.map((a) => own[a]!), out.data, 0, stridesOf(shape), shape);
   return out;

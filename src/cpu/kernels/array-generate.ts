@@ -3,14 +3,14 @@
  * seed and i, the array's flat row-major index, so every chunking gives the same values),
  * `full` (zeros, ones) and `arange` (start + i × step, as numpy computes it).
  */
-import { allocBlock, type ArrayDType, type Block, forEachRow } from './array-block.js';
+import { type ArrayDType, type Block, type BlockTarget, forEachRow, outBlock } from './array-block.js';
 
 export type Generator =
   | { type: 'random'; seed: number }
   | { type: 'full'; value: number }
   | { type: 'arange'; start: number; step: number };
 
-export interface GenerateTask {
+export interface GenerateTask extends BlockTarget {
   kind: 'generate';
   gen: Generator;
   shape: number[];
@@ -54,7 +54,7 @@ export function randomAt(seed: number, i: number, dtype: ArrayDType): number {
  * runGenerate({ kind: 'generate', gen: { type: 'full', value: 1 }, shape: [2, 2], offset: [0, 0], arrayShape: [4, 2], dtype: 'int32' });
  */
 export function runGenerate(task: GenerateTask): Block {
-  const out = allocBlock(task.dtype, task.shape);
+  const out = outBlock(task.dtype, task.shape, task.out);
   const { gen, dtype } = task;
   const data = out.data;
   const last = task.shape.length === 0 ? 1 : task.shape[task.shape.length - 1]!;

@@ -7,7 +7,7 @@
  * index on ties. Indices are flat array indices for a full reduction, coordinates along the
  * axis otherwise.
  */
-import { allocBlock, allocData, type ArrayData, type ArrayDType, type Block, sizeOf, stridesOf } from './array-block.js';
+import { allocData, type ArrayData, type ArrayDType, type Block, outBlock, sizeOf, stridesOf } from './array-block.js';
 
 export type ArrayReduceOp = 'sum' | 'mean' | 'var' | 'std' | 'min' | 'max' | 'argmin' | 'argmax';
 
@@ -62,6 +62,83 @@ function walkRows(
 }
 
 /**
+ * Adds each row of `x` (`last` values; row r folds into cell `cellOf[r]`) into `a`: its total
+ * when the last axis is reduced, else value by value into the cells from `cellOf[r]` on. Four
+ * independent sums per row, and four rows that fold into the same cells added together first,
+ * keep the adder pipeline full (a single running sum waits on each add).
+ */
+function addRows(x: ArrayData, last: number, cellOf: Int32Array, lastReduced: boolean, a: Float64Array): void {
+  const rows = cellOf.length;
+  if (lastReduced) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * last;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let j = 0;
+      for (; j + 4 <= last; j += 4) {
+        s0 += x[o + j]!; s1 += x[o + j + 1]!; s2 += x[o + j + 2]!; s3 += x[o + j + 3]!;
+      }
+      for (; j < last; j++) s0 += x[o + j]!;
+      a[cellOf[r]!] += (s0 + s1) + (s2 + s3);
+    }
+    return;
+  }
+  for (let r = 0; r < rows;) {
+    const c = cellOf[r]!;
+    const o = r * last;
+    if (r + 3 < rows && cellOf[r + 1] === c && cellOf[r + 2] === c && cellOf[r + 3] === c) {
+      const o1 = o + last, o2 = o1 + last, o3 = o2 + last;
+      for (let j = 0; j < last; j++) a[c + j] += (x[o + j]! + x[o1 + j]!) + (x[o2 + j]! + x[o3 + j]!);
+      r += 4;
+    } else {
+      for (let j = 0; j < last; j++) a[c + j] += x[o + j]!;
+      r++;
+    }
+  }
+}
+
+/** Like `addRows`, with the squared distance of each value from its cell's `mean` (the M2 of var/std). */
+function addSquares(x: ArrayData, last: number, cellOf: Int32Array, lastReduced: boolean, mean: Float64Array, b: Float64Array): void {
+  const rows = cellOf.length;
+  if (lastReduced) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * last;
+      const m = mean[cellOf[r]!]!;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let j = 0;
+      for (; j + 4 <= last; j += 4) {
+        const d0 = x[o + j]! - m, d1 = x[o + j + 1]! - m, d2 = x[o + j + 2]! - m, d3 = x[o + j + 3]! - m;
+        s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+      }
+      for (; j < last; j++) {
+        const d = x[o + j]! - m;
+        s0 += d * d;
+      }
+      b[cellOf[r]!] += (s0 + s1) + (s2 + s3);
+    }
+    return;
+  }
+  for (let r = 0; r < rows;) {
+    const c = cellOf[r]!;
+    const o = r * last;
+    if (r + 3 < rows && cellOf[r + 1] === c && cellOf[r + 2] === c && cellOf[r + 3] === c) {
+      const o1 = o + last, o2 = o1 + last, o3 = o2 + last;
+      for (let j = 0; j < last; j++) {
+        const m = mean[c + j]!;
+        const d0 = x[o + j]! - m, d1 = x[o1 + j]! - m, d2 = x[o2 + j]! - m, d3 = x[o3 + j]! - m;
+        b[c + j] += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);
+      }
+      r += 4;
+    } else {
+      for (let j = 0; j < last; j++) {
+        const d = x[o + j]! - mean[c + j]!;
+        b[c + j] += d * d;
+      }
+      r++;
+    }
+  }
+}
+
+/**
  * The partial of one block: `axes` are the reduced axes (all of them for a full reduction),
  * `offset` where the block starts in the array of `arrayShape` (for argmin/argmax indices).
  *
@@ -85,25 +162,12 @@ export function reducePartial(op: ArrayReduceOp, block: Block, axes: readonly nu
   const walk = (row: (r: number, cell: number, coord: number, flat: number) => void): void =>
     walkRows(block.shape, cellStrides, axis, offset, arrayShape, row);
   if (op === 'sum' || op === 'mean' || op === 'var' || op === 'std') {
-    walk((r, cell) => {
-      const o = r * last;
-      if (lastReduced) {
-        let s = 0;
-        for (let j = 0; j < last; j++) s += x[o + j]!;
-        a[cell] += s;
-      } else for (let j = 0; j < last; j++) a[cell + j] += x[o + j]!;
-    });
+    const cellOf = new Int32Array(last === 0 ? 0 : sizeOf(block.shape) / last);
+    walk((r, cell) => { cellOf[r] = cell; });
+    addRows(x, last, cellOf, lastReduced, a);
     if (op === 'sum' || op === 'mean') return { shape, count, a, b: null };
     const b = alloc64(cells);
-    walk((r, cell) => {
-      const o = r * last;
-      if (lastReduced) {
-        const m = a[cell]! / count;
-        let s = 0;
-        for (let j = 0; j < last; j++) s += (x[o + j]! - m) ** 2;
-        b[cell] += s;
-      } else for (let j = 0; j < last; j++) b[cell + j] += (x[o + j]! - a[cell + j]! / count) ** 2;
-    });
+    addSquares(x, last, cellOf, lastReduced, a.map((v) => v / count), b);
     return { shape, count, a, b };
   }
   const max = op === 'max' || op === 'argmax';
@@ -179,14 +243,14 @@ export function combinePartials(op: ArrayReduceOp, parts: readonly ReducePartial
 }
 
 /**
- * The result block of a complete partial.
+ * The result block of a complete partial, in `out` when given (every cell is written).
  *
  * @example
  * const out = finishPartial('std', partial, { ddof: 0, shape: [], dtype: 'float64' });
  */
-export function finishPartial(op: ArrayReduceOp, p: ReducePartial, finish: ReduceFinish): Block {
-  const out = allocBlock(finish.dtype, finish.shape);
-  const data: ArrayData = out.data;
+export function finishPartial(op: ArrayReduceOp, p: ReducePartial, finish: ReduceFinish, out?: ArrayData): Block {
+  const block = outBlock(finish.dtype, finish.shape, out);
+  const data: ArrayData = block.data;
   const cells = p.a.length;
   for (let c = 0; c < cells; c++) {
     switch (op) {
@@ -210,5 +274,5 @@ export function finishPartial(op: ArrayReduceOp, p: ReducePartial, finish: Reduc
         break;
     }
   }
-  return out;
+  return block;
 }

@@ -2,21 +2,29 @@
  * The `array` kernel family: every task a chunked array's graph runs, as one tagged union, and
  * `runArrayTask`, which the worker threads (and the main thread, for `scheduler: 'sync'`) call.
  * Input blocks arrive inside the task (shared memory, so nothing is cloned); the result is a
- * block or a reduction partial, also in shared memory.
+ * block or a reduction partial, also in shared memory. A task that makes a block may carry its
+ * `BlockTarget`: memory lent for the block (`out`) and a box of the computed array to copy it
+ * into (`place`), so the worker writes into pages the process has touched before and the main
+ * thread does not assemble the result afterwards.
  */
 import { reviveFunction, type ShippedFunction } from '../../exec/ship-function.js';
 import { KernelError } from '../../errors.js';
-import { allocBlock, ARRAY_DTYPES, type ArrayDType, type Block, dtypeOfData, sizeOf } from './array-block.js';
+import {
+  ARRAY_DTYPES, type ArrayDType, type Block, type BlockTarget, dtypeOfData, outBlock, sizeOf, stridesOf,
+} from './array-block.js';
 import { runFused, type FusedTask } from './array-fused.js';
-import { runGather, runTranspose, type GatherTask, type TransposeTask } from './array-gather.js';
+import { copyStrided, runGather, runTranspose, type GatherTask, type TransposeTask } from './array-gather.js';
 import { runGenerate, type GenerateTask } from './array-generate.js';
 import {
   combinePartials, finishPartial, reducePartial, type ArrayReduceOp, type ReduceFinish, type ReducePartial,
 } from './array-reduce.js';
 import { matmulBlock } from './matmul-block.js';
 
-/** One block of a reduction: its partial, or the result when the block is the whole reduction. */
-export interface ReduceTask {
+/**
+ * One block of a reduction: its partial, or the result when the block is the whole reduction
+ * (only then does its `BlockTarget` apply; a chain's own `out` holds the block it reduces).
+ */
+export interface ReduceTask extends BlockTarget {
   kind: 'reduce';
   op: ArrayReduceOp;
   axes: number[];
@@ -28,7 +36,7 @@ export interface ReduceTask {
 }
 
 /** Merges partials; `finish` makes the result block at the root of the tree. */
-export interface CombineTask {
+export interface CombineTask extends BlockTarget {
   kind: 'combine';
   op: ArrayReduceOp;
   parts: ReducePartial[];
@@ -36,7 +44,7 @@ export interface CombineTask {
 }
 
 /** C_ij = Σ_k A_ik · B_kj for one output block. */
-export interface MatmulTask {
+export interface MatmulTask extends BlockTarget {
   kind: 'matmul';
   pairs: [Block, Block][];
   shape: [number, number];
@@ -44,7 +52,7 @@ export interface MatmulTask {
 }
 
 /** A user function on one block (`mapBlocks`), shipped as source text. */
-export interface MapBlocksTask {
+export interface MapBlocksTask extends BlockTarget {
   kind: 'map';
   fn: ShippedFunction;
   input: Block;
@@ -73,16 +81,65 @@ function runMapBlocks(task: MapBlocksTask): Block {
     throw new KernelError('MAP_BLOCKS_RESULT', `${what} returned shape [${out.shape.join(', ')}] with ${out.data!.length} values; it must keep the block's shape [${task.input.shape.join(', ')}]`);
   }
   // Copied into shared memory: the function may return a view of its input or a plain buffer.
-  const block = allocBlock(dtype, out.shape);
+  const block = outBlock(dtype, out.shape, task.out);
   block.data.set(out.data!);
   return block;
 }
 
 function runMatmul(task: MatmulTask): Block {
-  const out = allocBlock(task.dtype, task.shape);
+  const out = outBlock(task.dtype, task.shape, task.out);
+  // The products add into C: lent memory starts from whatever it held.
+  if (task.out !== undefined) out.data.fill(0);
   const [m, n] = task.shape;
   for (const [a, b] of task.pairs) matmulBlock(a.data, b.data, m, a.shape[1]!, n, out.data);
   return out;
+}
+
+/**
+ * The shape and dtype of the block `task` makes, or null when it makes a reduction partial.
+ *
+ * @example
+ * blockSpec({ kind: 'transpose', input, axes: [1, 0] }); // { shape: [cols, rows], dtype: input.dtype }
+ */
+export function blockSpec(task: ArrayTask): { shape: number[]; dtype: ArrayDType } | null {
+  switch (task.kind) {
+    case 'fused':
+    case 'generate':
+    case 'gather':
+    case 'matmul':
+      return { shape: [...task.shape], dtype: task.dtype };
+    case 'transpose':
+      return { shape: task.axes.map((a) => task.input.shape[a]!), dtype: task.input.dtype };
+    case 'map':
+      return { shape: [...task.input.shape], dtype: task.dtype };
+    case 'reduce':
+    case 'combine':
+      return task.finish === null ? null : { shape: [...task.finish.shape], dtype: task.finish.dtype };
+  }
+}
+
+/**
+ * `result` honouring `task`'s target: a block made elsewhere (the GPU) is copied into `task.out`,
+ * and the block is copied into `task.place`. The CPU kernels make their block in `out` already.
+ *
+ * @example
+ * const block = settleBlock(task, await gpuRunner(task));
+ */
+export function settleBlock(task: ArrayTask, result: ArrayTaskResult): ArrayTaskResult {
+  if (!('data' in result)) return result;
+  let block = result;
+  if (task.out !== undefined && block.data !== task.out) {
+    block = outBlock(block.dtype, block.shape, task.out);
+    block.data.set(result.data as never);
+  }
+  if (task.place !== undefined) {
+    const { data, base, strides, shape } = task.place;
+    if (sizeOf(shape) !== block.data.length) {
+      throw new KernelError('ARRAY_OUT', `array block: a block of ${block.data.length} values cannot fill a box of shape [${shape.join(', ')}]`);
+    }
+    copyStrided(block.data, 0, stridesOf(shape), data, base, strides, shape);
+  }
+  return block;
 }
 
 /**
@@ -92,6 +149,10 @@ function runMatmul(task: MatmulTask): Block {
  * const block = runArrayTask({ kind: 'transpose', input, axes: [1, 0] }) as Block;
  */
 export function runArrayTask(task: ArrayTask): ArrayTaskResult {
+  return settleBlock(task, runKernel(task));
+}
+
+function runKernel(task: ArrayTask): ArrayTaskResult {
   switch (task.kind) {
     case 'fused':
       return runFused(task);
@@ -104,11 +165,11 @@ export function runArrayTask(task: ArrayTask): ArrayTaskResult {
     case 'reduce': {
       const block = 'kind' in task.input ? runFused(task.input) : task.input;
       const partial = reducePartial(task.op, block, task.axes, task.offset, task.arrayShape);
-      return task.finish === null ? partial : finishPartial(task.op, partial, task.finish);
+      return task.finish === null ? partial : finishPartial(task.op, partial, task.finish, task.out);
     }
     case 'combine': {
       const partial = combinePartials(task.op, task.parts);
-      return task.finish === null ? partial : finishPartial(task.op, partial, task.finish);
+      return task.finish === null ? partial : finishPartial(task.op, partial, task.finish, task.out);
     }
     case 'matmul':
       return runMatmul(task);
