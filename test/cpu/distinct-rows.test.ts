@@ -3,10 +3,14 @@
  * nulls in any key column, NaN, -0, ±Infinity, int64 extremes, strings in chunks with their own
  * dictionaries), key words from keyWords, and the rows kept compared with a Map from a canonical
  * key string (nulls equal each other, -0 = 0, every NaN alike) for keep first, last and false.
+ * Keys of up to three words take the narrow table: with many distinct keys it splits the rows
+ * into runs by hash, and keys crafted to hash alike (so that the estimate falls short and one
+ * run holds most keys) make its tables grow.
  */
 import { describe, expect, it } from 'vitest';
 import { distinctRows } from '../../src/cpu/kernels/distinct-rows.js';
 import { KeyInterner, keyEncodings, keyWords, type KeyWords } from '../../src/cpu/kernels/key-words.js';
+import { narrowHash } from '../../src/cpu/kernels/narrow-hashes.js';
 import { Random, testSeed } from '../util/random.js';
 import { buildTable, keyString, randomCells, type Cell, type ColType, type ColumnSpec } from './group-by-reference.js';
 
@@ -110,5 +114,55 @@ describe(`distinctRows against a boxed reference (seed ${seed})`, () => {
     expect([...first]).toEqual([...seen.values()].map((s) => s[0]).sort((a, b) => a - b));
     expect([...last]).toEqual([...seen.values()].map((s) => s[1]).sort((a, b) => a - b));
     expect([...distinctRows(keys, false)]).toEqual([...seen.values()].filter((s) => s[2] === 1).map((s) => s[0]).sort((a, b) => a - b));
+  });
+
+  it('many distinct keys (the narrow table split into runs): int64 with extremes and nulls, int32 pairs, float64', () => {
+    for (const [types, distinct] of [[['int64'], 20_000], [['int32', 'int32'], 150], [['float64'], 30_000], [['int64', 'bool'], 9_000]] as [ColType[], number][]) {
+      for (const nullRate of [0, 0.05]) {
+        const n = 40_000;
+        const columns = types.map((type, j): ColumnSpec => {
+          let values = randomCells(rnd, type, n, { distinct, nullRate, specials: true });
+          if (type === 'int64') values = values.map((v) => (v === null || rnd.next() < 0.995 ? v : [-(2n ** 63n), 2n ** 63n - 1n, 0n, -1n][rnd.int(0, 3)]!));
+          return { name: `k${j}`, type, values };
+        });
+        const keys = keysOf(columns, [n - 1000, 1000]);
+        const rows = Array.from({ length: n }, (_, i) => columns.map((c) => c.values[i]!));
+        for (const keep of KEEPS) {
+          expect([...distinctRows(keys, keep)], `[${types.join(', ')}] null rate ${nullRate}, keep ${String(keep)}`).toEqual(reference(rows, keep));
+        }
+      }
+    }
+  });
+
+  it('keys that hash alike: the estimate falls short or one run takes most keys, and the tables grow', () => {
+    // Words whose hash has its top 10 bits clear: they share the estimate's first registers and
+    // the first run of any split.
+    const alike: number[] = [];
+    for (let w = 1; alike.length < 15_000; w++) if (narrowHash(w, 0, 0) >>> 22 === 0) alike.push(w);
+    const spread = Array.from({ length: 20_000 }, (_, i) => 0x40000000 + i * 7);
+    for (const pool of [alike, [...alike, ...spread]]) {
+      // Every key twice or more now and then, rows shuffled.
+      const words = Uint32Array.from([...pool, ...pool.filter(() => rnd.next() < 0.2)]);
+      for (let i = words.length - 1; i > 0; i--) {
+        const j = rnd.int(0, i);
+        [words[i], words[j]] = [words[j]!, words[i]!];
+      }
+      const keys: KeyWords = { rows: words.length, width: 1, words, valid: null };
+      const rows = Array.from(words, (w) => [w]);
+      for (const keep of KEEPS) expect([...distinctRows(keys, keep)], `${pool.length} keys, keep ${String(keep)}`).toEqual(reference(rows, keep));
+    }
+  });
+
+  it('one key of three words (int64 with nulls), one row, empty', () => {
+    const columns: ColumnSpec[] = [{ name: 'k', type: 'int64', values: [null, 2n ** 63n - 1n, null, -(2n ** 63n), 2n ** 63n - 1n, 0n] }];
+    const keys = keysOf(columns, [6]);
+    expect(keys.valid).not.toBeNull();
+    expect([...distinctRows(keys, 'first')]).toEqual([0, 1, 3, 5]);
+    expect([...distinctRows(keys, 'last')]).toEqual([2, 3, 4, 5]);
+    expect([...distinctRows(keys, false)]).toEqual([3, 5]);
+    const one: KeyWords = { rows: 1, width: 2, words: Uint32Array.of(0xffffffff, 0x7fffffff), valid: null };
+    for (const keep of KEEPS) expect([...distinctRows(one, keep)]).toEqual([0]);
+    const none: KeyWords = { rows: 0, width: 3, words: new Uint32Array(0), valid: null };
+    for (const keep of KEEPS) expect([...distinctRows(none, keep)]).toEqual([]);
   });
 });

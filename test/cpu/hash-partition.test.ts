@@ -116,6 +116,41 @@ describe(`hashPartition (seed ${seed})`, () => {
     });
   }
 
+  it('timestamp keys (hashed through their key words) split apart meet; an int64 key next to them is read straight', () => {
+    const make = (n: number, chunks: number[]): { table: arrow.Table; rows: Cell[][] } => {
+      const ts = Array.from({ length: n }, () => (rnd.next() < 0.1 ? null : rnd.int(0, 20) * 1000));
+      const k = Array.from({ length: n }, () => (rnd.next() < 0.1 ? null : BigInt(rnd.int(-3, 3)) * (2n ** 62n)));
+      const batches: arrow.RecordBatch[] = [];
+      let at = 0;
+      for (const len of chunks) {
+        const part = new arrow.Table({
+          ts: arrow.vectorFromArray(ts.slice(at, at + len), new arrow.TimestampMillisecond()),
+          k: arrow.vectorFromArray(k.slice(at, at + len), new arrow.Int64()),
+          id: arrow.vectorFromArray(Array.from({ length: len }, (_, i) => at + i), new arrow.Int32()),
+        });
+        batches.push(...part.batches);
+        at += len;
+      }
+      return { table: new arrow.Table(batches), rows: ts.map((t, i) => [t, k[i] === null ? null : String(k[i])]) };
+    };
+    const a = make(300, [100, 200]);
+    const b = make(250, [250]);
+    for (const parts of [2, 5]) {
+      const label = `${parts} parts`;
+      const ap = hashPartition(a.table, ['ts', 'k'], parts);
+      const bp = hashPartition(b.table, ['ts', 'k'], parts, undefined, new KeyInterner());
+      expectColocated({ rows: a.rows, where: partOfRows(a.table, ap, `${label} a`) }, { rows: b.rows, where: partOfRows(b.table, bp, `${label} b`) }, label);
+    }
+  });
+
+  it('writes the parts\' fixed-width columns in shared memory (the pieces go to other threads next)', () => {
+    const { table, keys } = makeTable(['int64', 'utf8'], 200);
+    for (const part of hashPartition(table, keys, 3)) {
+      const d = part.getChild('id')!.data[0]!;
+      expect(d.values.buffer).toBeInstanceOf(SharedArrayBuffer);
+    }
+  });
+
   it('spreads distinct keys over the parts', () => {
     const n = 4000;
     const table = new arrow.Table({ k: arrow.vectorFromArray(Int32Array.from({ length: n }, (_, i) => i)) });

@@ -1,7 +1,9 @@
 /**
- * joinMaps against nested loops: random key words (1 to 3 words a row, few distinct values so
- * that keys repeat, extreme words, null keys), every `how`, compared pair by pair in the exact
- * order the contract fixes (the GPU twin produces the same).
+ * joinMaps against nested loops: random key words (1 to 4 words a row — up to three take the
+ * narrow table, four the KeyTable — few distinct values so that keys repeat, extreme words, null
+ * keys), every `how`, compared pair by pair in the exact order the contract fixes (the GPU twin
+ * produces the same). Larger joins (many distinct keys, so the narrow build and probe split both
+ * sides into runs by hash) against a Map of the right rows by key.
  */
 import { describe, expect, it } from 'vitest';
 import { joinMaps } from '../../src/cpu/kernels/join-maps.js';
@@ -45,20 +47,12 @@ function randomKeys(rnd: Random, g: KeyGen): KeyWords {
   return { rows, width, words, valid };
 }
 
-/** The contract's output, by nested loops. */
-function reference(left: KeyWords, right: KeyWords, how: JoinHow): [number, number][] {
-  const w = left.width;
-  const isValid = (k: KeyWords, r: number): boolean => k.valid === null || k.valid[r] === 1;
-  const equal = (l: number, r: number): boolean => {
-    if (!isValid(left, l) || !isValid(right, r)) return false;
-    for (let k = 0; k < w; k++) if (left.words[l * w + k] !== right.words[r * w + k]) return false;
-    return true;
-  };
+/** The contract's pairs, given each left row's matching right rows (ascending). */
+function contractPairs(leftRows: number, rightRows: number, how: JoinHow, matchesOf: (l: number) => readonly number[]): [number, number][] {
   const out: [number, number][] = [];
   const matchedRight = new Set<number>();
-  for (let l = 0; l < left.rows; l++) {
-    const matches: number[] = [];
-    for (let r = 0; r < right.rows; r++) if (equal(l, r)) matches.push(r);
+  for (let l = 0; l < leftRows; l++) {
+    const matches = matchesOf(l);
     if (how === 'semi' || how === 'anti') {
       if ((matches.length > 0) === (how === 'semi')) out.push([l, -1]);
       continue;
@@ -69,15 +63,48 @@ function reference(left: KeyWords, right: KeyWords, how: JoinHow): [number, numb
     }
     if (matches.length === 0 && (how === 'left' || how === 'outer')) out.push([l, -1]);
   }
-  if (how === 'right' || how === 'outer') for (let r = 0; r < right.rows; r++) if (!matchedRight.has(r)) out.push([-1, r]);
+  if (how === 'right' || how === 'outer') for (let r = 0; r < rightRows; r++) if (!matchedRight.has(r)) out.push([-1, r]);
   return out;
 }
 
-function expectJoin(left: KeyWords, right: KeyWords, how: JoinHow, label: string): void {
+/** The contract's output, by nested loops. */
+function reference(left: KeyWords, right: KeyWords, how: JoinHow): [number, number][] {
+  const w = left.width;
+  const isValid = (k: KeyWords, r: number): boolean => k.valid === null || k.valid[r] === 1;
+  const equal = (l: number, r: number): boolean => {
+    if (!isValid(left, l) || !isValid(right, r)) return false;
+    for (let k = 0; k < w; k++) if (left.words[l * w + k] !== right.words[r * w + k]) return false;
+    return true;
+  };
+  return contractPairs(left.rows, right.rows, how, (l) => {
+    const matches: number[] = [];
+    for (let r = 0; r < right.rows; r++) if (equal(l, r)) matches.push(r);
+    return matches;
+  });
+}
+
+/** The contract's output through a Map of the right rows by key (for joins too large for nested loops). */
+function mapReference(left: KeyWords, right: KeyWords, how: JoinHow): [number, number][] {
+  const w = left.width;
+  const keyOf = (k: KeyWords, r: number): string | null => (k.valid !== null && k.valid[r] === 0 ? null : k.words.subarray(r * w, (r + 1) * w).join(','));
+  const byKey = new Map<string, number[]>();
+  for (let r = 0; r < right.rows; r++) {
+    const key = keyOf(right, r);
+    if (key === null) continue;
+    const rows = byKey.get(key);
+    if (rows === undefined) byKey.set(key, [r]);
+    else rows.push(r);
+  }
+  return contractPairs(left.rows, right.rows, how, (l) => {
+    const key = keyOf(left, l);
+    return key === null ? [] : byKey.get(key) ?? [];
+  });
+}
+
+function expectJoin(left: KeyWords, right: KeyWords, how: JoinHow, label: string, want = reference(left, right, how)): void {
   const maps = joinMaps(left, right, how);
   expect(maps.left.length, `${label}: left and right maps differ in length`).toBe(maps.right.length);
   const got = Array.from(maps.left, (l, i): [number, number] => [l, maps.right[i]!]);
-  const want = reference(left, right, how);
   expect(got.length, `${label}: pairs`).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
     if (got[i]![0] !== want[i]![0] || got[i]![1] !== want[i]![1]) {
@@ -91,9 +118,9 @@ describe(`joinMaps against nested loops (seed ${seed})`, () => {
   const SIZES: [number, number][] = [[0, 0], [0, 5], [5, 0], [1, 1], [127, 128], [128, 129], [129, 127], [300, 40], [40, 300]];
 
   for (const how of HOWS) {
-    it(`${how}: sizes around the workgroup, widths 1 to 3, nulls`, () => {
+    it(`${how}: sizes around the workgroup, widths 1 to 4, nulls`, () => {
       for (const [nl, nr] of SIZES) {
-        for (const width of [1, 2, 3]) {
+        for (const width of [1, 2, 3, 4]) {
           const distinct = rnd.int(1, 12);
           const left = randomKeys(rnd, { rows: nl, width, distinct, nullRate: rnd.next() < 0.5 ? 0 : 0.2 });
           const right = randomKeys(rnd, { rows: nr, width, distinct, nullRate: rnd.next() < 0.5 ? 0 : 0.2 });
@@ -106,6 +133,22 @@ describe(`joinMaps against nested loops (seed ${seed})`, () => {
       const left = randomKeys(rnd, { rows: 400, width: 1, distinct: 50, nullRate: 0.05, skew: 0.5 });
       const right = randomKeys(rnd, { rows: 300, width: 1, distinct: 50, nullRate: 0.05, skew: 0.5 });
       expectJoin(left, right, how, `${how} skewed`);
+    });
+
+    it(`${how}: many distinct keys (both sides split into runs), widths 1 to 3, duplicates, nulls`, () => {
+      for (const width of [1, 2, 3]) {
+        for (const [nl, nr, distinct] of [[30_000, 25_000, 40_000], [20_000, 30_000, 12_000], [15_000, 20_000, 1 << 30]] as [number, number, number][]) {
+          const nullRate = rnd.next() < 0.5 ? 0 : 0.05;
+          // One word of the key varies; the others repeat a few values, so keys of width 2 and 3 still differ only there.
+          const left = randomKeys(rnd, { rows: nl, width, distinct: 3, nullRate });
+          const right = randomKeys(rnd, { rows: nr, width, distinct: 3, nullRate });
+          for (const k of [left, right]) {
+            for (let r = 0; r < k.rows; r++) if (k.valid === null || k.valid[r] === 1) k.words[r * width] = distinct === 1 << 30 ? (r * 2654435761) >>> 0 : rnd.int(0, distinct - 1);
+          }
+          const label = `${how} ${nl}x${nr} width ${width} distinct ${distinct} null rate ${nullRate}`;
+          expectJoin(left, right, how, label, mapReference(left, right, how));
+        }
+      }
     });
 
     it(`${how}: all keys null on one side or both`, () => {

@@ -227,6 +227,31 @@ describe(`joinTables against nested loops (seed ${seed})`, () => {
     for (const how of HOWS) expectJoin(r, { table: l, rows: [] }, spec(how, ['k']), `no batches on the right, ${how}`);
   });
 
+  it('a lookup join (each left row once, in order) keeps the left batches and gathers the right', () => {
+    const n = 300;
+    const keys = Array.from({ length: n }, (_, i) => (i % 10 === 3 ? null : i));
+    const l = side([{ name: 'k', type: 'int32', values: keys }, ...columnsFor([['v', 'float64'], ['s', 'dict']], [], n, 0)]);
+    // Every right key once, some left keys missing on the right, rows shuffled.
+    const rk = keys.filter((k) => k === null || k % 7 !== 0).map((k) => (k === null ? null : BigInt(k)));
+    for (let i = rk.length - 1; i > 0; i--) {
+      const j = rnd.int(0, i);
+      [rk[i], rk[j]] = [rk[j]!, rk[i]!];
+    }
+    const r = side([{ name: 'k', type: 'int64', values: rk }, ...columnsFor([['w', 'utf8'], ['u', 'uint64']], [], rk.length, 0)]);
+    expect(l.table.batches.length).toBe(3);
+    for (const how of ['left', 'inner', 'semi', 'anti', 'outer'] as const) {
+      expectJoin(l, r, spec(how, ['k']), `lookup, ${how}`);
+      const maps = tableJoinMaps(l.table, r.table, spec(how, ['k']));
+      const whole = maps.left.length === n && maps.left.every((x, i) => x === i);
+      expect(joinTables(l.table, r.table, spec(how, ['k'])).batches.length, how).toBe(whole ? 3 : 1);
+    }
+    // An inner join where every left key matches takes the left whole too.
+    const matched = side([{ name: 'k', type: 'int32', values: Array.from({ length: 40 }, (_, i) => i * 2) }, { name: 'v', type: 'utf8', values: randomCells(rnd, 'utf8', 40) }]);
+    const lookup = side([{ name: 'k', type: 'int64', values: Array.from({ length: 80 }, (_, i) => BigInt(79 - i)) }, { name: 'w', type: 'int8', values: randomCells(rnd, 'int8', 80) }]);
+    expectJoin(matched, lookup, spec('inner', ['k']), 'every left key matched');
+    expect(joinTables(matched.table, lookup.table, spec('inner', ['k'])).batches.length).toBe(matched.table.batches.length);
+  });
+
   it('takes the maps it is given, in their order', () => {
     const l = side(columnsFor([['k', 'int32'], ['v', 'utf8']], ['k'], 50, 4));
     const r = side(columnsFor([['k', 'int32'], ['w', 'dict']], ['k'], 40, 4));

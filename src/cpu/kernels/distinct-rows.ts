@@ -3,9 +3,14 @@
  * null keys equal each other here (SQL DISTINCT, pandas): a row with nulls is keyed by its words
  * and by which of its key columns are null, so (null, 1) and (null, 1) are one key and
  * (null, 1), (null, 2) and (0, null) are three.
+ *
+ * Keys of at most three words (one int, float, string or bool column, with its null flag, or
+ * two one-word columns) go through `narrowDistinct`, a table of the words themselves; wider keys
+ * number their distinct keys in a `KeyTable` first.
  */
 import { keyIds } from './join-maps.js';
 import type { KeyWords } from './key-words.js';
+import { narrowDistinct, type Keep } from './narrow-distinct.js';
 
 /** Keys whose rows with nulls carry their null columns as extra words, every row valid. */
 function nullsAsWords(keys: KeyWords): KeyWords {
@@ -26,18 +31,19 @@ function nullsAsWords(keys: KeyWords): KeyWords {
   return { rows, width: w, words: out, valid: null };
 }
 
-/**
- * Ascending indices of the rows kept: the first (`'first'`) or last (`'last'`) row of every
- * distinct key, or (`false`) only the rows whose key occurs once.
- *
- * @example
- * const cols = ['email'].map((c) => table.getChild(c)!);
- * const enc = keyEncodings(cols.map((c) => c.type), cols.map((c) => c.type), { left: ['email'], right: ['email'] });
- * const kept = distinctRows(keyWords(cols, enc, new KeyInterner()), 'first');
- * const deduped = takeRows(table, kept);
- */
-export function distinctRows(keys: KeyWords, keep: 'first' | 'last' | false): Uint32Array {
-  const { ids, table } = keyIds(nullsAsWords(keys));
+/** Ascending indices of the rows whose flag is 1 (flags are 0 or 1). */
+function flaggedRows(flag: Uint8Array): Uint32Array {
+  let kept = 0;
+  for (let r = 0; r < flag.length; r++) kept += flag[r]!;
+  const out = new Uint32Array(kept);
+  let o = 0;
+  for (let r = 0; r < flag.length; r++) if (flag[r] === 1) out[o++] = r;
+  return out;
+}
+
+/** distinctRows through the ids of a KeyTable: any width. */
+function wideDistinct(keys: KeyWords, keep: Keep): Uint32Array {
+  const { ids, table } = keyIds(keys);
   const n = ids.length;
   const groups = table.size;
   if (keep === 'first') return Uint32Array.from(table.firstRow.subarray(0, groups));
@@ -51,10 +57,23 @@ export function distinctRows(keys: KeyWords, keep: 'first' | 'last' | false): Ui
     for (let r = 0; r < n; r++) count[ids[r]!]++;
     for (let r = 0; r < n; r++) flag[r] = count[ids[r]!] === 1 ? 1 : 0;
   }
-  let kept = 0;
-  for (let r = 0; r < n; r++) kept += flag[r]!;
-  const out = new Uint32Array(kept);
-  let o = 0;
-  for (let r = 0; r < n; r++) if (flag[r] === 1) out[o++] = r;
-  return out;
+  return flaggedRows(flag);
+}
+
+/**
+ * Ascending indices of the rows kept: the first (`'first'`) or last (`'last'`) row of every
+ * distinct key, or (`false`) only the rows whose key occurs once.
+ *
+ * @example
+ * const cols = ['email'].map((c) => table.getChild(c)!);
+ * const enc = keyEncodings(cols.map((c) => c.type), cols.map((c) => c.type), { left: ['email'], right: ['email'] });
+ * const kept = distinctRows(keyWords(cols, enc, new KeyInterner()), 'first');
+ * const deduped = takeRows(table, kept);
+ */
+export function distinctRows(keys: KeyWords, keep: Keep): Uint32Array {
+  const all = nullsAsWords(keys);
+  if (all.width < 1 || all.width > 3) return wideDistinct(all, keep);
+  const flag = new Uint8Array(all.rows);
+  narrowDistinct(all, keep, flag);
+  return flaggedRows(flag);
 }

@@ -5,16 +5,23 @@
  * same part. The hash reads the key words but never depends on how wide they are or on interner
  * codes: an integer hashes as its 64-bit value (int32 5 and int64 5 alike, whatever the
  * encoding), a float as its float64 bits (-0 as 0, one NaN), a string as its UTF-8 bytes, a null
- * as a constant, so rows with null keys that distinct holds equal also meet.
+ * as a constant, so rows with null keys that distinct holds equal also meet. Numeric key
+ * columns are hashed straight from their values (the words they would write, unwritten); the
+ * rows are then scattered to their parts in one pass per column (`scatterRows`), their
+ * fixed-width columns written in shared memory.
  */
 import type * as arrow from 'apache-arrow';
+import { numericDType, type NumericDType } from '../../dtype.js';
 import { PlanError, SchemaError } from '../../errors.js';
+import { numericValues, validityOf, words64 } from './group-by/column-kind.js';
+import type { SmallInts } from './group-by/encode-column.js';
 import { hashPair } from './group-by/pair-map.js';
 import { KeyInterner, keyEncodings, keyWords, type KeyEncoding, type KeyWords } from './key-words.js';
-import { takeRows } from './take-rows.js';
+import { scatterRows } from './scatter-rows.js';
 
 const NULL_HASH = 0x5bd1e995;
 const BOOL_SALT = 0x0b001;
+const NAN_HI = 0x7ff80000;
 
 /** out[r] ← the hash of one column's value in row r (the column's words start at word `at`). */
 function hashColumn(keys: KeyWords, enc: KeyEncoding, at: number, strings: Int32Array, out: Int32Array): void {
@@ -52,30 +59,81 @@ function hashColumn(keys: KeyWords, enc: KeyEncoding, at: number, strings: Int32
 }
 
 /**
- * A hash of every row's key values, the same for equal keys whatever their widths, dictionaries
- * or interner (`keys` written by `keyWords` with `encodings` and `interner`).
+ * out[start + i] ← the hash of row i of a numeric chunk, read from its values: what hashColumn
+ * gives for the words keyWords would write (an integer as its 64-bit value, a float as its
+ * float64 bits with -0 as 0 and one NaN). Null rows get a hash too; the caller replaces it.
+ */
+function hashNumericChunk(d: arrow.Data, dtype: NumericDType, start: number, out: Int32Array): void {
+  const n = d.length;
+  if (dtype === 'int64' || dtype === 'uint64') {
+    const { lo } = words64(d, false);
+    for (let i = 0; i < n; i++) out[start + i] = hashPair(lo[2 * i]!, lo[2 * i + 1]!);
+  } else if (dtype === 'float64' || dtype === 'float32') {
+    const v = numericValues(d) as Float64Array | Float32Array;
+    const f = new Float64Array(1);
+    const bits = new Uint32Array(f.buffer);
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!;
+      if (x !== x) out[start + i] = hashPair(0, NAN_HI);
+      else {
+        f[0] = x + 0;
+        out[start + i] = hashPair(bits[0]!, bits[1]!);
+      }
+    }
+  } else {
+    const v = numericValues(d) as SmallInts;
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!;
+      out[start + i] = hashPair(x, x < 0 ? -1 : 0);
+    }
+  }
+}
+
+/** out[r] ← the hash of key column `column`'s value in row r (NULL_HASH for a null). */
+function columnHashes(column: arrow.Vector, enc: KeyEncoding, interner: KeyInterner, out: Int32Array): void {
+  const dtype = numericDType(column.type);
+  if (dtype === null || enc.kind === 'raw') {
+    // Strings, booleans, dates...: through their key words.
+    const keys = keyWords([column], [enc], interner);
+    hashColumn(keys, enc, 0, interner.hashes(), out);
+    const { valid } = keys;
+    if (valid !== null) for (let r = 0; r < out.length; r++) if (valid[r] === 0) out[r] = NULL_HASH;
+    return;
+  }
+  let start = 0;
+  for (const d of column.data as arrow.Data[]) {
+    hashNumericChunk(d, dtype, start, out);
+    const bits = validityOf(d);
+    if (bits !== null) {
+      for (let i = 0; i < d.length; i++) {
+        const at = d.offset + i;
+        if (((bits[at >> 3]! >> (at & 7)) & 1) === 0) out[start + i] = NULL_HASH;
+      }
+    }
+    start += d.length;
+  }
+}
+
+/**
+ * A hash of every row's key values (`columns`, written as `encodings` say), the same for equal
+ * keys whatever their widths, dictionaries or interner; a null hashes as a constant.
  *
  * @example
- * const interner = new KeyInterner();
- * const h = keyHashes(keyWords(cols, enc, interner), enc, interner);
+ * const h = keyHashes([orders.getChild('customer_id')!], [{ kind: 'i64', words: 2 }], new KeyInterner());
  */
-export function keyHashes(keys: KeyWords, encodings: readonly KeyEncoding[], interner: KeyInterner): Int32Array {
-  const { rows, valid, nulls } = keys;
-  const nullWidth = keys.nullWidth ?? 1;
+export function keyHashes(columns: readonly arrow.Vector[], encodings: readonly KeyEncoding[], interner: KeyInterner): Int32Array {
+  const rows = columns[0]?.length ?? 0;
   const h = new Int32Array(rows);
+  if (columns.length === 0) return h;
+  // The first column hashes into h itself (combined with the 0 every row starts from).
+  columnHashes(columns[0]!, encodings[0]!, interner, h);
+  for (let r = 0; r < rows; r++) h[r] = hashPair(0, h[r]!);
+  if (columns.length === 1) return h;
   const col = new Int32Array(rows);
-  const strings = interner.hashes();
-  let at = 0;
-  encodings.forEach((enc, j) => {
-    hashColumn(keys, enc, at, strings, col);
-    if (valid !== null && nulls != null) {
-      const word = j >> 5;
-      const bit = 1 << (j & 31);
-      for (let r = 0; r < rows; r++) if (valid[r] === 0 && (nulls[r * nullWidth + word]! & bit) !== 0) col[r] = NULL_HASH;
-    }
+  for (let j = 1; j < columns.length; j++) {
+    columnHashes(columns[j]!, encodings[j]!, interner, col);
     for (let r = 0; r < rows; r++) h[r] = hashPair(h[r]!, col[r]!);
-    at += enc.words;
-  });
+  }
   return h;
 }
 
@@ -103,18 +161,18 @@ export function hashPartition(
   if (parts === 1) return [table];
   const types = columns.map((c) => c.type);
   const enc = encodings ?? keyEncodings(types, types, { left: keys, right: keys });
-  const h = keyHashes(keyWords(columns, enc, interner), enc, interner);
-  const n = h.length;
-  const part = new Uint32Array(n);
-  const start = new Int32Array(parts + 1);
-  for (let r = 0; r < n; r++) {
-    const p = (h[r]! >>> 0) % parts;
+  const h = keyHashes(columns, enc, interner);
+  // The part is the hash's place in [0, 2^32) scaled to [0, parts): a multiply, where `%` of an
+  // unsigned 32-bit value is a float remainder in JavaScript (a call per row).
+  const scale = parts / 2 ** 32;
+  // Each row's part, over its hash (read just before), and the rows of each part.
+  const part = new Uint32Array(h.buffer, h.byteOffset, h.length);
+  const sizes = new Int32Array(parts);
+  for (let r = 0; r < h.length; r++) {
+    const p = Math.floor((h[r]! >>> 0) * scale);
     part[r] = p;
-    start[p + 1]++;
+    sizes[p]++;
   }
-  for (let p = 0; p < parts; p++) start[p + 1] += start[p]!;
-  const order = new Int32Array(n);
-  const fill = start.slice(0, parts);
-  for (let r = 0; r < n; r++) order[fill[part[r]!]++] = r;
-  return Array.from({ length: parts }, (_, p) => takeRows(table, order.subarray(start[p]!, start[p + 1]!)));
+  // In shared memory: a shuffle's pieces go to another thread next (the bucket task's).
+  return scatterRows(table, part, parts, { shared: true, sizes });
 }

@@ -1,8 +1,10 @@
 /**
  * The CPU hash join over key words: which left rows pair with which right rows. The right side
- * is built into a `KeyTable` (its distinct keys, numbered) with its rows listed per key in row
- * order; every left row probes it once and emits the rows of its key, so a key that holds half
- * the rows costs one probe per left row, never a walk over the duplicates. Null keys never match.
+ * is built into a table of its distinct keys, each named by its first right row
+ * (`narrowJoinIds` for keys of up to three words, a `KeyTable` for wider ones), with its rows
+ * listed per key in row order unless every key has one row; every left row probes it once and
+ * emits the rows of its key, so a key that holds half the rows costs one probe per left row,
+ * never a walk over the duplicates. Null keys never match.
  *
  * Output order (the GPU twin's too): pairs in left row order; one left row's matches in right row
  * order; a left row without a match (left, outer) once with right = -1, in its place; then
@@ -11,6 +13,7 @@
  */
 import { MemoryLimitError, PlanError } from '../../errors.js';
 import type { GatherMaps, JoinHow, KeyWords } from './key-words.js';
+import { narrowJoinIds, type JoinIds } from './narrow-join.js';
 
 /**
  * A hash of the `width` words of one row, spread over all 32 bits.
@@ -171,22 +174,33 @@ export function keyIds(keys: KeyWords): { ids: Int32Array; table: KeyTable } {
   return { ids, table };
 }
 
-/** The left rows' ids in the right's table (-1: no match, or a null key). */
-function probe(left: KeyWords, table: KeyTable): Int32Array {
+/**
+ * The keys of both sides named by their first right row (`JoinIds`): narrow keys through
+ * `narrowJoinIds`, wider ones through a KeyTable.
+ */
+function joinIds(left: KeyWords, right: KeyWords): JoinIds {
+  if (right.width >= 1 && right.width <= 3) return narrowJoinIds(left, right);
+  const { ids: rids, table } = keyIds(right);
+  const { firstRow } = table;
+  for (let r = 0; r < rids.length; r++) if (rids[r]! >= 0) rids[r] = firstRow[rids[r]!]!;
   const { rows, width, words, valid } = left;
-  const ids = new Int32Array(rows);
-  for (let l = 0; l < rows; l++) ids[l] = valid === null || valid[l] === 1 ? table.find(words, l * width) : -1;
-  return ids;
+  const lids = new Int32Array(rows);
+  for (let l = 0; l < rows; l++) {
+    const id = valid === null || valid[l] === 1 ? table.find(words, l * width) : -1;
+    lids[l] = id < 0 ? -1 : firstRow[id]!;
+  }
+  return { rids, lids, keys: table.size };
 }
 
-/** Each right key's rows, ascending: rows of key k are list[start[k], start[k + 1]). */
-function rowsByKey(ids: Int32Array, keys: number): { start: Int32Array; list: Int32Array } {
-  const start = new Int32Array(keys + 1);
-  for (let r = 0; r < ids.length; r++) if (ids[r]! >= 0) start[ids[r]! + 1]++;
-  for (let k = 0; k < keys; k++) start[k + 1] += start[k]!;
-  const list = new Int32Array(start[keys]!);
-  const fill = start.slice(0, keys);
-  for (let r = 0; r < ids.length; r++) if (ids[r]! >= 0) list[fill[ids[r]!]++] = r;
+/** Each right key's rows, ascending: rows of the key named k (its first row) are list[start[k], start[k + 1]). */
+function rowsByKey(rids: Int32Array): { start: Int32Array; list: Int32Array } {
+  const n = rids.length;
+  const start = new Int32Array(n + 1);
+  for (let r = 0; r < n; r++) if (rids[r]! >= 0) start[rids[r]! + 1]++;
+  for (let k = 0; k < n; k++) start[k + 1] += start[k]!;
+  const list = new Int32Array(start[n]!);
+  const fill = start.slice(0, n);
+  for (let r = 0; r < n; r++) if (rids[r]! >= 0) list[fill[rids[r]!]++] = r;
   return { start, list };
 }
 
@@ -196,13 +210,6 @@ function validRows(keys: KeyWords): number {
   let n = 0;
   for (let r = 0; r < keys.rows; r++) n += keys.valid[r]!;
   return n;
-}
-
-/** 0, 1, ..., n - 1. */
-function iota(n: number): Int32Array {
-  const a = new Int32Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  return a;
 }
 
 function mapsOf(n: number): GatherMaps {
@@ -236,20 +243,20 @@ export function joinMaps(left: KeyWords, right: KeyWords, how: JoinHow): GatherM
   if (left.width !== right.width) {
     throw new PlanError('JOIN_KEYS', `joinMaps: the left keys have ${left.width} words per row and the right keys ${right.width}: build both from the same encodings`);
   }
-  const { ids: rids, table } = keyIds(right);
-  const lids = probe(left, table);
+  const { rids, lids, keys } = joinIds(left, right);
   if (how === 'semi' || how === 'anti') return filterLeft(lids, how === 'semi');
-  const keys = table.size;
-  // Every right key once (a lookup table, the common case): a key's one row is its first row,
-  // so the per-key lists are not built.
-  const { start, list } = keys === validRows(right) ? { start: iota(keys + 1), list: table.firstRow } : rowsByKey(rids, keys);
   const keepLeft = how === 'left' || how === 'outer';
   const keepRight = how === 'right' || how === 'outer';
-  const matched = new Uint8Array(keepRight ? keys : 0);
+  // Every right key once (a lookup table, the common case): a left row's one match is the row
+  // its key is named by, so the per-key lists are not built.
+  const lookup = keys === validRows(right);
+  const { start, list } = lookup ? { start: null, list: null } : rowsByKey(rids);
+  // By key name (a right row): whether some left row matched it.
+  const matched = new Uint8Array(keepRight ? rids.length : 0);
   let n = 0;
   for (let l = 0; l < lids.length; l++) {
     const k = lids[l]!;
-    n += k >= 0 ? start[k + 1]! - start[k]! : keepLeft ? 1 : 0;
+    n += k < 0 ? (keepLeft ? 1 : 0) : start === null ? 1 : start[k + 1]! - start[k]!;
     if (keepRight && k >= 0) matched[k] = 1;
   }
   let unmatched = 0;
@@ -259,16 +266,16 @@ export function joinMaps(left: KeyWords, right: KeyWords, how: JoinHow): GatherM
   let o = 0;
   for (let l = 0; l < lids.length; l++) {
     const k = lids[l]!;
-    if (k < 0) {
-      if (keepLeft) {
+    if (k < 0 || start === null) {
+      if (k >= 0 || keepLeft) {
         lm[o] = l;
-        rm[o++] = -1;
+        rm[o++] = k;
       }
       continue;
     }
     for (let j = start[k]!, end = start[k + 1]!; j < end; j++) {
       lm[o] = l;
-      rm[o++] = list[j]!;
+      rm[o++] = list![j]!;
     }
   }
   if (keepRight) {

@@ -1,7 +1,8 @@
 /**
  * A join of two tables, start to finish on one thread: the output schema (`joinSchema`, which
  * the planner calls too), the gather maps (`keyWords` + `joinMaps`, unless the caller brings
- * them), the gathers (`takeRows`, -1 giving nulls) and the assembly of the output columns.
+ * them), the gathers (`takeColumns` of the columns shown, -1 giving nulls; none for a left side
+ * that a lookup join takes whole) and the assembly of the output columns.
  *
  * Columns: the left's in order, then the right's. A key pair with one name on both sides appears
  * once, at the left key's place: the left's values for inner/left/semi/anti, the right's for
@@ -21,7 +22,7 @@ import { dictionaryIndices, stringChunk, validityOf } from './group-by/column-ki
 import { dictionaryCodes } from './group-by/encode-column.js';
 import { joinMaps } from './join-maps.js';
 import { KeyInterner, keyEncodings, keyWords, type GatherMaps, type JoinHow } from './key-words.js';
-import { recordBatchOf, takeData, takeRows } from './take-rows.js';
+import { recordBatchOf, takeColumns, takeData } from './take-rows.js';
 
 export interface JoinSpec {
   how: JoinHow;
@@ -205,28 +206,51 @@ export function tableJoinMaps(left: arrow.Table, right: arrow.Table, spec: JoinS
   return joinMaps(keyWords(lk, enc, interner), keyWords(rk, enc, interner), spec.how);
 }
 
+/** Whether `indices` is 0, 1, ..., rows - 1: the left side of a lookup join, taken whole. */
+function isIdentity(indices: Int32Array, rows: number): boolean {
+  if (indices.length !== rows) return false;
+  for (let i = 0; i < rows; i++) if (indices[i] !== i) return false;
+  return true;
+}
+
+/** The gathered Data of the columns `used` (field indices) of `table`, by field index. */
+function gathered(table: arrow.Table, indices: Int32Array, used: readonly number[]): Map<number, arrow.Data> {
+  const unique = [...new Set(used)];
+  if (unique.length === 0) return new Map();
+  const datas = takeColumns(table, indices, unique, { nullRows: true });
+  return new Map(unique.map((j, k) => [j, datas[k]!]));
+}
+
 /**
  * The join of `left` and `right` as `spec` says, in `joinMaps` order; `maps` when the caller has
- * them (the GPU join), else computed here.
+ * them (the GPU join), else computed here. Only the columns the output shows are gathered, and
+ * a left side that every output row takes once, in order (a lookup join), is not gathered at
+ * all: the output keeps its batches.
  *
  * @example
  * const t = joinTables(orders, customers, { how: 'left', leftOn: ['cid'], rightOn: ['cid'], suffixes: ['_x', '_y'] });
  */
 export function joinTables(left: arrow.Table, right: arrow.Table, spec: JoinSpec, maps?: GatherMaps): arrow.Table {
   const columns = outColumns(left.schema, right.schema, spec);
+  const schema = new arrow.Schema(columns.map((c) => c.field));
   const m = maps ?? tableJoinMaps(left, right, spec);
   const n = m.left.length;
-  const l = batchOf(takeRows(left, m.left, { nullRows: true }));
-  const r = columns.some((c) => c.from !== 'left') ? batchOf(takeRows(right, m.right, { nullRows: true })) : null;
-  const datas = columns.map((c) => {
-    if (c.from === 'left') return batchColumn(l, c.left);
-    if (c.from === 'right') return batchColumn(r!, c.right);
-    return coalesce(batchColumn(l, c.left), batchColumn(r!, c.right), c.field, m.left);
+  const whole = left.batches.length > 0 && isIdentity(m.left, left.numRows);
+  const l = whole ? null : gathered(left, m.left, columns.filter((c) => c.from !== 'right').map((c) => c.left));
+  const r = gathered(right, m.right, columns.filter((c) => c.from !== 'left').map((c) => c.right));
+  // Output batches: the left's when it is taken whole, else one.
+  const spans = whole ? left.batches.map((b) => b.numRows) : [n];
+  let start = 0;
+  const batches = spans.map((rows, k) => {
+    const leftData = (j: number): arrow.Data => (l === null ? batchColumn(left.batches[k]!, j) : l.get(j)!);
+    const rightData = (j: number): arrow.Data => (spans.length === 1 ? r.get(j)! : r.get(j)!.slice(start, rows));
+    const datas = columns.map((c) => {
+      if (c.from === 'left') return leftData(c.left);
+      if (c.from === 'right') return rightData(c.right);
+      return coalesce(leftData(c.left), rightData(c.right), c.field, m.left.subarray(start, start + rows));
+    });
+    start += rows;
+    return recordBatchOf(schema, datas, rows);
   });
-  const schema = new arrow.Schema(columns.map((c) => c.field));
-  return new arrow.Table(schema, [recordBatchOf(schema, datas, n)]);
-}
-
-function batchOf(table: arrow.Table): arrow.RecordBatch {
-  return table.batches[0]!;
+  return new arrow.Table(schema, batches);
 }

@@ -22,9 +22,11 @@ export interface RowPick {
   n: number;
 }
 
-type Words = Uint8Array | Uint16Array | Uint32Array;
+/** Values as unsigned words of one width. */
+export type Words = Uint8Array | Uint16Array | Uint32Array;
 
-function bitmapBytes(n: number): number {
+/** Bytes of a validity bitmap for n rows (padded to 64 bytes, as Arrow pads buffers). */
+export function bitmapBytes(n: number): number {
   return ((n + 511) & ~511) >> 3;
 }
 
@@ -47,8 +49,12 @@ function takeValidity(parts: readonly arrow.Data[], pick: RowPick): { nullBitmap
   return nulls === 0 ? { nullBitmap: null, nullCount: 0 } : { nullBitmap: bits, nullCount: nulls };
 }
 
-/** A view of `values` in the widest word that divides a row's bytes (and their alignment). */
-function wordsOf(values: ArrayBufferView, rowBytes: number): { words: Words; perRow: number } {
+/**
+ * A view of `values` in the widest word that divides a row's bytes (and their alignment).
+ * @example
+ * const { words, perRow } = wordsOf(data.values, 8); // Uint32Array, 2 words a row
+ */
+export function wordsOf(values: ArrayBufferView, rowBytes: number): { words: Words; perRow: number } {
   const { buffer, byteOffset, byteLength } = values;
   if (rowBytes % 4 === 0 && byteOffset % 4 === 0) return { words: new Uint32Array(buffer, byteOffset, byteLength >> 2), perRow: rowBytes / 4 };
   if (rowBytes % 2 === 0 && byteOffset % 2 === 0) return { words: new Uint16Array(buffer, byteOffset, byteLength >> 1), perRow: rowBytes / 2 };
@@ -243,6 +249,20 @@ function nullChunk(type: arrow.DataType, like: arrow.Data | undefined): arrow.Da
 }
 
 /**
+ * Whether values of `type` are fixed-width words (numbers, dates, times, timestamps, intervals,
+ * durations, decimals, fixed-size binaries) that gathers copy without looking inside.
+ *
+ * @example
+ * fixedWidthType(new arrow.TimestampMillisecond()); // true
+ */
+export function fixedWidthType(type: arrow.DataType): boolean {
+  const id = type.typeId;
+  const T = arrow.Type;
+  return id === T.Int || id === T.Float || id === T.Date || id === T.Time || id === T.Timestamp || id === T.Interval || id === T.Duration
+    || id === T.Decimal || id === T.FixedSizeBinary;
+}
+
+/**
  * The picked rows of one column, from its chunks `parts` (all of type `type`), as one Data.
  *
  * @example
@@ -253,17 +273,8 @@ export function takeData(parts: readonly arrow.Data[], pick: RowPick, type: arro
   if (parts.length === 0) return arrow.vectorFromArray([], type).data[0]!;
   if (type.typeId === arrow.Type.Null) return arrow.makeData({ type: type as arrow.Null, length, nullCount: length });
   const base = { type, length, ...takeValidity(parts, pick) };
+  if (fixedWidthType(type)) return arrow.makeData({ ...base, data: takeFixed(parts, pick) } as never);
   switch (type.typeId) {
-    case arrow.Type.Int:
-    case arrow.Type.Float:
-    case arrow.Type.Date:
-    case arrow.Type.Time:
-    case arrow.Type.Timestamp:
-    case arrow.Type.Interval:
-    case arrow.Type.Duration:
-    case arrow.Type.Decimal:
-    case arrow.Type.FixedSizeBinary:
-      return arrow.makeData({ ...base, data: takeFixed(parts, pick) } as never);
     case arrow.Type.Bool:
       return arrow.makeData({ ...base, data: takeBits(parts, pick) } as never);
     case arrow.Type.Utf8:
@@ -317,6 +328,9 @@ function pickAcross(indices: Int32Array | Uint32Array, starts: readonly number[]
   const rows = starts[batches]!;
   const part = new Uint32Array(n);
   const row = new Int32Array(n);
+  const at = Float64Array.from(starts);
+  // The chunk of the last index: ascending indices (kept rows, a join's left side) stay in it.
+  let lo = 0;
   for (let i = 0; i < n; i++) {
     const x = indices[i]!;
     if (x < 0 && nullRows) {
@@ -324,30 +338,30 @@ function pickAcross(indices: Int32Array | Uint32Array, starts: readonly number[]
       continue;
     }
     if (!(x >= 0 && x < rows)) outOfRange(x, rows);
-    // The last chunk that starts at or below x.
-    let lo = 0;
-    let hi = batches - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= x) lo = mid;
-      else hi = mid - 1;
+    if (!(at[lo]! <= x && x < at[lo + 1]!)) {
+      // The last chunk that starts at or below x.
+      lo = 0;
+      let hi = batches - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (at[mid]! <= x) lo = mid;
+        else hi = mid - 1;
+      }
     }
     part[i] = lo;
-    row[i] = x - starts[lo]!;
+    row[i] = x - at[lo]!;
   }
   return { part, row, n };
 }
 
 /**
- * The rows of `table` at `indices` (any order, repeats allowed), as a table of one batch.
- * An index outside the table is a `DuskError` with code `OUT_OF_RANGE`, except a negative one
- * with `nullRows`, which picks a row of nulls (outer joins gather this way).
+ * Columns `columns` (field indices) of the rows of `table` at `indices`, one Data each, as
+ * `takeRows` gathers them: for callers that need only some of a table's columns.
  *
  * @example
- * const firstAndLast = takeRows(table, Int32Array.of(0, table.numRows - 1));
- * const withGap = takeRows(table, Int32Array.of(0, -1), { nullRows: true }); // row 0, then nulls
+ * const [price] = takeColumns(table, Int32Array.of(4, 2), [table.schema.fields.findIndex((f) => f.name === 'price')]);
  */
-export function takeRows(table: arrow.Table, indices: Int32Array | Uint32Array, options: TakeOptions = {}): arrow.Table {
+export function takeColumns(table: arrow.Table, indices: Int32Array | Uint32Array, columns: readonly number[], options: TakeOptions = {}): arrow.Data[] {
   const n = indices.length;
   const starts = [0];
   for (const b of table.batches) starts.push(starts[starts.length - 1]! + b.numRows);
@@ -360,13 +374,26 @@ export function takeRows(table: arrow.Table, indices: Int32Array | Uint32Array, 
   } else {
     pick = pickAcross(indices, starts, nullRows);
   }
-  const columns = table.schema.fields.map((f, j) => {
-    const type = f.type as arrow.DataType;
+  return columns.map((j) => {
+    const type = table.schema.fields[j]!.type as arrow.DataType;
     const parts = table.batches.map((b) => batchColumn(b, j));
     if (nullRows) parts.push(nullChunk(type, parts[0]));
     return takeData(parts, pick, type);
   });
-  return new arrow.Table(table.schema, [recordBatchOf(table.schema, columns, n)]);
+}
+
+/**
+ * The rows of `table` at `indices` (any order, repeats allowed), as a table of one batch.
+ * An index outside the table is a `DuskError` with code `OUT_OF_RANGE`, except a negative one
+ * with `nullRows`, which picks a row of nulls (outer joins gather this way).
+ *
+ * @example
+ * const firstAndLast = takeRows(table, Int32Array.of(0, table.numRows - 1));
+ * const withGap = takeRows(table, Int32Array.of(0, -1), { nullRows: true }); // row 0, then nulls
+ */
+export function takeRows(table: arrow.Table, indices: Int32Array | Uint32Array, options: TakeOptions = {}): arrow.Table {
+  const columns = takeColumns(table, indices, table.schema.fields.map((_, j) => j), options);
+  return new arrow.Table(table.schema, [recordBatchOf(table.schema, columns, indices.length)]);
 }
 
 function outOfRange(index: number, rows: number): never {

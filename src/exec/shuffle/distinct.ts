@@ -14,6 +14,23 @@ import { bucketCount, splitAll } from './split-all.js';
 
 type DistinctShuffle = Extract<Shuffle, { kind: 'distinct' }>;
 
+/** The rows whose bit is set (bit r & 31 of word r >> 5), ascending. */
+function setBits(bits: Uint32Array): Int32Array {
+  let n = 0;
+  for (let k = 0; k < bits.length; k++) {
+    // Population count of one word.
+    let v = bits[k]! - ((bits[k]! >>> 1) & 0x55555555);
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    n += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+  }
+  const rows = new Int32Array(n);
+  let o = 0;
+  for (let k = 0; k < bits.length; k++) {
+    for (let v = bits[k]!; v !== 0; v &= v - 1) rows[o++] = (k << 5) | (31 - Math.clz32(v & -v));
+  }
+  return rows;
+}
+
 export async function runDistinct(shuffle: DistinctShuffle, run: ShuffleRun): Promise<arrow.Table[]> {
   const schema = shuffle.input.schema;
   const input = await run.materialize(shuffle.input, 2);
@@ -22,7 +39,9 @@ export async function runDistinct(shuffle: DistinctShuffle, run: ShuffleRun): Pr
   const parts = bucketCount(input.keys.length, keyBytes, run.ctx.workers);
   const pieces = await splitAll(run, 'split keys', input.keys, { keys: shuffle.subset, parts, against: null, ids: true, columns: shuffle.subset });
   const pieceSchema = encodeSchema(new arrow.Schema([...keyFields, new arrow.Field('__part', new arrow.Int32(), false), new arrow.Field('__row', new arrow.Int32(), false)]));
-  const kept: number[][] = input.keys.map(() => []);
+  // Which rows of each partition stay: a bit per row, so that the kept rows come out in order
+  // without sorting what the buckets send back, and the bits stay in cache while they are set.
+  const kept = input.rows.map((n) => new Uint32Array((n + 31) >>> 5));
   await run.tasks('distinct buckets', parts, async (b, task) => {
     const bucket = pieces.map((p) => p[b]!);
     if (bucket.every((p) => p.rows === 0)) {
@@ -32,11 +51,12 @@ export async function runDistinct(shuffle: DistinctShuffle, run: ShuffleRun): Pr
     await run.store.with(bucket.map((p) => p.key), async (tables) => {
       const out = await task({ kind: 'distinct', tables, schema: pieceSchema, subset: shuffle.subset, keep: shuffle.keep });
       if (out.kind !== 'ids') throw new Error(`distinct returned ${out.kind}`);
-      for (let i = 0; i < out.parts.length; i++) kept[out.parts[i]!]!.push(out.rows[i]!);
+      const { parts: from, rows } = out;
+      for (let i = 0; i < from.length; i++) kept[from[i]!]![rows[i]! >>> 5]! |= 1 << (rows[i]! & 31);
     });
   });
   const outs = await run.tasks('keep rows', input.keys.length, (i, task) => run.store.with([input.keys[i]!], async ([table]) => {
-    const rows = Int32Array.from(kept[i]!).sort();
+    const rows = setBits(kept[i]!);
     if (rows.length === table!.numRows) return table!;
     if (rows.length === 0) return null;
     const out = await task({ kind: 'take', table: table!, rows });
