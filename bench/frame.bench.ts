@@ -13,6 +13,7 @@ import { col, readParquet, type DataFrame, type SchedulerMode } from '../src/ind
 import { duckdbTable, time } from './table.js';
 import type { BenchReport } from './run.js';
 import { pathClient } from './bench-client.js';
+import { nativeAddonProblem } from '../src/cpu/kernels/native-addon.js';
 
 function flag(flags: string[], name: string, fallback: string): string {
   return flags.find((f) => f.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -79,6 +80,8 @@ export async function frameBench(flags: string[]): Promise<BenchReport> {
   if (!existsSync(file)) await generate(c, file, rows);
 
   const notes: string[] = [`${rows.toExponential(0)} rows, K = 100, ${file}; median of ${repeat} runs after a warm-up`];
+  // The CPU path's group-by and filter loops run in the native addon when it is built.
+  notes.push(`native kernels: ${nativeAddonProblem() ?? 'on'}`);
   const results: Record<string, Record<string, number>> = {};
   const record = (q: string, who: string, ms: number): void => {
     (results[q] ??= {})[who] = ms;

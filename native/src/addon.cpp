@@ -1,6 +1,10 @@
 // dusk_native: the N-API glue of the optional native kernels. Exports
 //   isas: the kernel sets this CPU can run, best first ('avx512', 'avx2'; empty without AVX2+FMA)
 //   gemm(a, b, m, k, n, c, isa): C += A·B for row-major Float32Array or Float64Array A, B, C.
+//   intRange, groupInts, groupEntries, encodeEntries, pairGroups: group-by key numbering (group-by.cpp).
+//   sumInts, sumFloats, welford, mergeIntSums, mergeFloatSums, takeDoubles: group states (group-states.cpp).
+//   internEntries, bytesHash, bytesEqual: string dictionary interning and checks (dictionary.cpp).
+//   filterMask: numeric comparisons with constants under and / or, as a bool mask (filter-mask.cpp).
 // This file is compiled without -m flags, so loading the addon on any x86-64 CPU is safe; the
 // kernel files are only entered after __builtin_cpu_supports (which also checks that the OS
 // saves the AVX / AVX-512 registers) said yes. The module is context-aware (NAPI_MODULE_INIT) and
@@ -10,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "exports.h"
 #include "kernels.h"
 
 namespace {
@@ -112,7 +117,8 @@ NAPI_MODULE_INIT() {
   }
   if (napi_set_named_property(env, exports, "isas", isas) != napi_ok ||
       napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm) != napi_ok ||
-      napi_set_named_property(env, exports, "gemm", gemm) != napi_ok) {
+      napi_set_named_property(env, exports, "gemm", gemm) != napi_ok || !dusk::registerGroupBy(env, exports) || !dusk::registerGroupStates(env, exports) ||
+      !dusk::registerFilterMask(env, exports) || !dusk::registerDictionary(env, exports)) {
     return nullptr;
   }
   return exports;

@@ -9,7 +9,9 @@
  * walk meets errors in another order than the reference does, so when anything throws, the
  * expression is walked again over whole batches (eval-column/column-evaluator.ts), where the
  * first error raised is the reference's. Strings, and subtrees handed to the reference, always
- * take the whole-batch walk.
+ * take the whole-batch walk. The usual filter predicate (numeric columns compared with number
+ * literals under and / or) goes to the native addon's mask when it is built
+ * (eval-column/native-mask.ts), with the same results.
  */
 import * as arrow from 'apache-arrow';
 import { DuskError } from '../../errors.js';
@@ -21,6 +23,7 @@ import { batchColumn } from './eval-column/batch-column.js';
 import { BlockWriter } from './eval-column/block-writer.js';
 import { ColumnEvaluator, columnIndex, type LaneSource } from './eval-column/column-evaluator.js';
 import { FRESH, NULL_LANE, ScratchArena } from './eval-column/lane.js';
+import { nativeMask } from './eval-column/native-mask.js';
 import { writeLane } from './eval-column/write-lane.js';
 
 export interface EvalColumnOptions {
@@ -100,6 +103,9 @@ export function evalColumn(expr: Expr, table: arrow.Table, schema: Schema = tabl
   const type = exprType(expr, schema);
   const direct = passThrough(expr, type, table, schema);
   if (direct !== null) return direct;
+  // Numeric comparisons under and / or (the usual filter) go to the native mask when it is built.
+  const masked = type === 'bool' ? nativeMask(expr, table, schema) : null;
+  if (masked !== null) return masked;
   const types = new Map<Expr, ValueType>();
   const blockRows = Math.max(8, Math.ceil((options.blockRows ?? BLOCK_ROWS) / 8) * 8);
   if (table.batches.some((b) => b.numRows > blockRows)) {

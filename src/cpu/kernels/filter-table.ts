@@ -2,17 +2,35 @@
  * `filterTable`: the rows of a table where a boolean mask is true (null counts as false). Each
  * input batch gives one output batch — kept as it is when every one of its rows passes, else
  * gathered through `takeData` — and the input table itself comes back when every row passes.
+ * The row numbers a mask keeps come from the native addon when it is built (a bit scan).
  */
 import * as arrow from 'apache-arrow';
 import { DuskError, PlanError } from '../../errors.js';
 import { batchColumn } from './eval-column/batch-column.js';
+import { nativeAddon } from './native-addon.js';
 import { recordBatchOf, takeData } from './take-rows.js';
+
+/** Rows up to which the kept row numbers go to one array reused by every call on this thread. */
+const REUSE_ROWS = 1 << 24;
+let ROWS = new Int32Array(0);
+
+/**
+ * An array for up to n row numbers: up to REUSE_ROWS rows the thread's one scratch array (fresh
+ * memory per batch costs a page fault per 1024 rows), which is safe because the row numbers are
+ * only read by the gather of their own batch.
+ */
+function rowsArray(n: number): Int32Array {
+  if (n > REUSE_ROWS) return new Int32Array(n);
+  if (ROWS.length < n) ROWS = new Int32Array(Math.min(REUSE_ROWS, Math.max(n, ROWS.length * 2)));
+  return ROWS;
+}
 
 /** Local indices of the rows in [start, start + n) of `mask` that are valid and true. */
 function selectedRows(mask: arrow.Vector, chunkStarts: readonly number[], start: number, n: number): Int32Array {
-  const rows = new Int32Array(n);
+  const rows = rowsArray(n);
   let count = 0;
   const chunks = mask.data as arrow.Data[];
+  const native = nativeAddon();
   for (let c = 0; c < chunks.length; c++) {
     const from = Math.max(start, chunkStarts[c]!);
     const to = Math.min(start + n, chunkStarts[c]! + chunks[c]!.length);
@@ -21,6 +39,10 @@ function selectedRows(mask: arrow.Vector, chunkStarts: readonly number[], start:
     const values = data.values as Uint8Array;
     const validity = data.nullCount > 0 ? (data.nullBitmap as Uint8Array) : null;
     const shift = data.offset - chunkStarts[c]!;
+    if (native !== null) {
+      count = native.maskRows(values, validity, from + shift, to - from, from - start, rows, count);
+      continue;
+    }
     for (let g = from; g < to;) {
       const bit = g + shift;
       if ((bit & 7) === 0 && g + 8 <= to) {

@@ -5,11 +5,13 @@
  * dictionary entry is looked up by content once per dictionary. Rows are counted per code (or
  * dictionary entry), not per group, so the count does not wait on the group lookup, and the
  * counts are moved to their groups at the end. The loops take every array as a parameter so
- * that V8 keeps them in registers.
+ * that V8 keeps them in registers; with the native addon, the same loops run in C++ (same ids).
  */
 import type * as arrow from 'apache-arrow';
 import type { GroupIds } from './group-rows.js';
+import { nativeGroupBy, type NativeGroupBy } from '../native-group-by.js';
 import { ByteInterner } from './byte-interner.js';
+import { scratchIds } from './scratch-ids.js';
 import { dictionaryChunks, dictionaryIndices, numericValues, stringChunk, validityOf, type Chunks, type ColumnKind, type IndexArray } from './column-kind.js';
 import { dictionaryCodes, dictionaryEntries, directLimit, smallIntRange, type SmallInts } from './encode-column.js';
 
@@ -23,7 +25,7 @@ interface Numbering {
 }
 
 function numbering(n: number, card: number): Numbering {
-  return { gid: new Int32Array(n), map: new Int32Array(card).fill(-1), first: new Int32Array(Math.min(n, card)), groups: 0 };
+  return { gid: scratchIds('gid', n), map: new Int32Array(card).fill(-1), first: new Int32Array(Math.min(n, card)), groups: 0 };
 }
 
 function result(num: Numbering, sizes: Float64Array): GroupIds {
@@ -47,9 +49,13 @@ export function denseGroups(chunks: Chunks, kind: ColumnKind, n: number): GroupI
   const num = numbering(n, card);
   const count = new Float64Array(card);
   const shift = 1 - (min <= max ? min : 0);
+  const native = nativeGroupBy();
   let start = 0;
   for (const d of chunks) {
-    num.groups = numberInts(numericValues(d) as SmallInts, validityOf(d), d.offset, shift, start, d.length, num.groups, num, count);
+    const v = numericValues(d) as SmallInts;
+    num.groups = native !== null
+      ? native.groupInts(v, validityOf(d), d.offset, d.length, shift, start, num.gid, num.map, num.first, count, num.groups)
+      : numberInts(v, validityOf(d), d.offset, shift, start, d.length, num.groups, num, count);
     start += d.length;
   }
   const sizes = new Float64Array(num.groups);
@@ -121,10 +127,13 @@ function sameBytes(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 
 function singleDictionaryCodes(data: arrow.Data): { codes: Int32Array; card: number } {
   const entries = dictionaryChunks(data);
+  const native = nativeGroupBy();
   const fresh = (): SingleCodes => {
+    const empty = { bytes: new Uint8Array(0), offsets: new Int32Array(0), validity: null };
+    if (native !== null) return { ...nativeCodes(native, [data]).codes[0]!, ...empty };
     const strings = new ByteInterner(Math.min(data.dictionary?.length ?? 16, 1 << 20));
     const codes = dictionaryCodes(data, strings, new Map());
-    return { codes, card: strings.size + 1, bytes: new Uint8Array(0), offsets: new Int32Array(0), validity: null };
+    return { codes, card: strings.size + 1, ...empty };
   };
   if (entries.length !== 1) return fresh();
   const entry = entries[0]!;
@@ -132,12 +141,18 @@ function singleDictionaryCodes(data: arrow.Data): { codes: Int32Array; card: num
   const used = bytes.subarray(offsets[0], offsets[entry.length]);
   const validity = validityOf(entry);
   let h = 0x811c9dc5 ^ entry.length;
-  for (let i = 0; i < used.length; i++) h = Math.imul(h ^ used[i]!, 0x01000193);
-  const key = `${entry.length}:${entry.offset}:${used.length}:${h >>> 0}`;
+  if (native !== null) h = native.bytesHash(used);
+  else for (let i = 0; i < used.length; i++) h = Math.imul(h ^ used[i]!, 0x01000193);
+  const key = `${native !== null ? 'n' : ''}${entry.length}:${entry.offset}:${used.length}:${h >>> 0}`;
   const hit = SINGLE_DICTIONARY.get(key);
   const rel = (k: number): number => offsets[k]! - offsets[0]!;
-  if (hit !== undefined && sameBytes(hit.bytes, used) && hit.offsets.every((o, k) => o === rel(k))
-    && (hit.validity === null) === (validity === null) && (validity === null || sameBytes(hit.validity!, validity))) {
+  const same = native !== null ? native.bytesEqual : sameBytes;
+  // Offsets that start at 0 (the usual case) compare as bytes.
+  const sameOffsets = (o: Int32Array): boolean => (native !== null && offsets[0] === 0
+    ? o.length === entry.length + 1 && native.bytesEqual(o, offsets.subarray(0, entry.length + 1))
+    : o.every((x, k) => x === rel(k)));
+  if (hit !== undefined && same(hit.bytes, used) && sameOffsets(hit.offsets)
+    && (hit.validity === null) === (validity === null) && (validity === null || same(hit.validity!, validity))) {
     return hit;
   }
   const made = fresh();
@@ -149,6 +164,45 @@ function singleDictionaryCodes(data: arrow.Data): { codes: Int32Array; card: num
   return made;
 }
 
+/**
+ * code + 1 of every entry of each of `dictionaries`' dictionaries (0 for a null entry), one
+ * code space for all, interned natively in one call; and the code space.
+ */
+function nativeCodes(native: NativeGroupBy, dictionaries: readonly arrow.Data[]): { codes: { codes: Int32Array; card: number }[]; card: number } {
+  const entries = dictionaries.map((d) => dictionaryChunks(d));
+  const flat = entries.flat();
+  const strings = flat.map((e) => stringChunk(e));
+  let total = 0;
+  for (const e of flat) total += e.length;
+  const out = new Int32Array(total);
+  const card = native.internEntries(
+    strings.map((c) => c.bytes), strings.map((c) => c.offsets), flat.map((e) => validityOf(e)),
+    Float64Array.from(flat, (e) => e.offset), Float64Array.from(flat, (e) => e.length), out,
+  );
+  let at = 0;
+  const codes = entries.map((chunks) => {
+    let length = 0;
+    for (const e of chunks) length += e.length;
+    const mine = out.subarray(at, at + length);
+    at += length;
+    return { codes: mine, card };
+  });
+  return { codes, card };
+}
+
+/** The entry codes of every chunk (chunks sharing a dictionary share them), natively. */
+function nativeChunkCodes(native: NativeGroupBy, chunks: Chunks): { codes: Int32Array[]; card: number } {
+  const distinct = new Map<unknown, number>();
+  const firsts: arrow.Data[] = [];
+  for (const d of chunks) {
+    if (distinct.has(d.dictionary)) continue;
+    distinct.set(d.dictionary, firsts.length);
+    firsts.push(d);
+  }
+  const { codes, card } = nativeCodes(native, firsts);
+  return { codes: chunks.map((d) => codes[distinct.get(d.dictionary)!]!.codes), card };
+}
+
 function denseDictionary(chunks: Chunks, n: number): GroupIds {
   let entryCodes: Int32Array[];
   let card: number;
@@ -156,6 +210,8 @@ function denseDictionary(chunks: Chunks, n: number): GroupIds {
     const single = singleDictionaryCodes(chunks[0]!);
     entryCodes = chunks.map(() => single.codes);
     card = single.card;
+  } else if (nativeGroupBy() !== null) {
+    ({ codes: entryCodes, card } = nativeChunkCodes(nativeGroupBy()!, chunks));
   } else {
     const strings = new ByteInterner(dictionaryEntries(chunks));
     const cache = new Map<unknown, Int32Array>();
@@ -166,6 +222,8 @@ function denseDictionary(chunks: Chunks, n: number): GroupIds {
   const num = numbering(n, card);
   const entries = new Map<unknown, EntryState>();
   const nulls = { count: 0 };
+  const native = nativeGroupBy();
+  const nativeNulls = new Float64Array(1);
   let start = 0;
   chunks.forEach((d, chunk) => {
     const codes = entryCodes[chunk];
@@ -174,9 +232,13 @@ function denseDictionary(chunks: Chunks, n: number): GroupIds {
       state = { group: new Int32Array(codes.length).fill(-1), count: new Float64Array(codes.length) };
       entries.set(d.dictionary, state);
     }
-    num.groups = numberEntries(dictionaryIndices(d), validityOf(d), d.offset, codes, state, start, d.length, num.groups, num, nulls);
+    const idx = dictionaryIndices(d);
+    num.groups = native !== null
+      ? native.groupEntries(idx, validityOf(d), d.offset, d.length, codes, state.group, state.count, start, num.gid, num.map, num.first, num.groups, nativeNulls)
+      : numberEntries(idx, validityOf(d), d.offset, codes, state, start, d.length, num.groups, num, nulls);
     start += d.length;
   });
+  nulls.count += nativeNulls[0]!;
   const sizes = new Float64Array(num.groups);
   for (const { group, count } of entries.values()) {
     for (let k = 0; k < group.length; k++) if (count[k] > 0) sizes[group[k]] += count[k];

@@ -8,10 +8,12 @@
 import type * as arrow from 'apache-arrow';
 import { ByteInterner } from './byte-interner.js';
 import {
-  boolAt, dictionaryChunks, eachChunk, dictionaryIndices, numericValues, stringChunk, validRuns, words64,
+  boolAt, dictionaryChunks, eachChunk, dictionaryIndices, numericValues, stringChunk, validityOf, validRuns, words64,
   type Chunks, type ColumnKind,
 } from './column-kind.js';
+import { nativeGroupBy } from '../native-group-by.js';
 import { PairMap } from './pair-map.js';
+import { scratchIds } from './scratch-ids.js';
 
 /** A column as codes: 0 is null; equal non-null values share one code in [1, card). */
 export interface EncodedColumn {
@@ -36,13 +38,28 @@ export function directLimit(n: number): number {
  * const { codes, card } = encodeColumn(table.getChild('id1')!.data, { kind: 'dict' }, table.numRows);
  */
 export function encodeColumn(chunks: Chunks, kind: ColumnKind, n: number): EncodedColumn {
+  if (kind.kind === 'dict') return encodeDictionary(chunks, n, new Int32Array(n));
+  return encodeOther(chunks, kind, n);
+}
+
+/**
+ * `encodeColumn` into a per-thread scratch array for the codes (see scratch-ids.ts): valid
+ * until the next call on this thread, for callers that fold the codes in at once.
+ * @example
+ * const { codes, card } = encodeColumnScratch(chunks, kind, n);
+ */
+export function encodeColumnScratch(chunks: Chunks, kind: ColumnKind, n: number): EncodedColumn {
+  // The dictionary loop writes every row; the others leave null rows at 0, so they start fresh.
+  if (kind.kind === 'dict') return encodeDictionary(chunks, n, scratchIds('codes', n));
+  return encodeOther(chunks, kind, n);
+}
+
+function encodeOther(chunks: Chunks, kind: Exclude<ColumnKind, { kind: 'dict' }>, n: number): EncodedColumn {
   switch (kind.kind) {
     case 'bool':
       return encodeBool(chunks, n);
     case 'utf8':
       return encodeUtf8(chunks, n);
-    case 'dict':
-      return encodeDictionary(chunks, n);
     case 'number':
       switch (kind.dtype) {
         case 'float32':
@@ -66,6 +83,12 @@ export type SmallInts = Int8Array | Int16Array | Int32Array | Uint8Array | Uint1
  * const { min, max } = smallIntRange(chunks);
  */
 export function smallIntRange(chunks: Chunks): { min: number; max: number } {
+  const native = nativeGroupBy();
+  if (native !== null) {
+    const range = Float64Array.of(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
+    for (const d of chunks) native.intRange(numericValues(d) as SmallInts, validityOf(d), d.offset, d.length, range);
+    return { min: range[0]!, max: range[1]! };
+  }
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (const d of chunks) {
@@ -249,13 +272,19 @@ export function dictionaryEntries(chunks: Chunks): number {
   return Math.min(total, 1 << 20);
 }
 
-function encodeDictionary(chunks: Chunks, n: number): EncodedColumn {
-  const codes = new Int32Array(n);
+/** Dictionary codes into `codes` (n rows, every one written: null rows get 0). */
+function encodeDictionary(chunks: Chunks, n: number, codes: Int32Array): EncodedColumn {
   const strings = new ByteInterner(dictionaryEntries(chunks));
   const cache = new Map<unknown, Int32Array>();
+  const native = nativeGroupBy();
   eachChunk(chunks, (d, start) => {
     const map = dictionaryCodes(d, strings, cache);
     const idx = dictionaryIndices(d);
+    if (native !== null) {
+      native.encodeEntries(idx, validityOf(d), d.offset, d.length, map, codes, start);
+      return;
+    }
+    codes.fill(0, start, start + d.length);
     validRuns(d, (s, e) => {
       for (let i = s; i < e; i++) codes[start + i] = map[idx[i]];
     });

@@ -2,11 +2,14 @@
  * Float sums per group (sum and mean of float columns) as double-doubles: every row is added
  * with an error-free two-sum whose rounding error collects in a second double, so a group's sum
  * is within a few ulps of the exact sum whatever the order or the row count. Partials merge as
- * `addDD` adds. NaN and ±Infinity propagate through the high part as IEEE addition does.
+ * `addDD` adds. NaN and ±Infinity propagate through the high part as IEEE addition does. The
+ * native addon runs the same loops (same operations, same order, same bits): over whole chunks,
+ * and the merge.
  */
 import type * as arrow from 'apache-arrow';
 import type { FloatSumState } from './agg-types.js';
-import { eachChunk, numericValues, validRuns } from './column-kind.js';
+import { nativeGroupBy } from '../native-group-by.js';
+import { eachChunk, numericValues, validityOf, validRuns } from './column-kind.js';
 import {
   float64Data, nonNullCounts, offsetsOf, takeF64, validWhere, type PartialInput, type StateKernel,
 } from './state-kernel.js';
@@ -73,9 +76,11 @@ export const floatSumKernel: StateKernel<FloatSumState> = {
     const { gid, groups } = input;
     const hi = new Float64Array(groups);
     const lo = new Float64Array(groups);
+    const native = nativeGroupBy();
     eachChunk(input.chunks!, (d, start) => {
       const v = numericValues(d) as Float64Array | Float32Array;
-      validRuns(d, (s, e) => addRun(v, gid, start, s, e, hi, lo));
+      if (native !== null) native.sumFloats(v, validityOf(d), d.offset, d.length, gid, start, hi, lo);
+      else validRuns(d, (s, e) => addRun(v, gid, start, s, e, hi, lo));
     });
     return { kind: 'float-sum', count: nonNullCounts(input), hi, lo };
   },
@@ -85,8 +90,13 @@ export const floatSumKernel: StateKernel<FloatSumState> = {
     const hi = new Float64Array(groups);
     const lo = new Float64Array(groups);
     const at = offsetsOf(states.map((s) => s.count.length));
+    const native = nativeGroupBy();
     states.forEach((s, p) => {
       const off = at[p];
+      if (native !== null) {
+        native.mergeFloatSums(gid, off, s.count.length, s.count, s.hi, s.lo, count, hi, lo);
+        return;
+      }
       for (let r = 0; r < s.count.length; r++) {
         const g = gid[off + r];
         count[g] += s.count[r];

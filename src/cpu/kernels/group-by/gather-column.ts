@@ -203,7 +203,13 @@ class ByteList {
       pool.set(this.pool);
       this.pool = pool;
     }
-    this.pool.set(bytes.subarray(start, end), at);
+    // Short strings (the usual keys) byte by byte: a subarray per string costs more than the copy.
+    if (len <= 32) {
+      const pool = this.pool;
+      for (let k = 0; k < len; k++) pool[at + k] = bytes[start + k];
+    } else {
+      this.pool.set(bytes.subarray(start, end), at);
+    }
     this.starts[id + 1] = at + len;
     return id;
   }

@@ -4,15 +4,20 @@
  * (`denseGroups`). Otherwise each column is encoded to codes and the columns are folded in one
  * at a time: when the product of the code spaces is small the pair (group so far, code)
  * indexes a direct table, otherwise a `PairMap` numbers the pairs; either way one pass per key
- * column, no per-row allocation. The last pass also counts the rows of every group.
+ * column, no per-row allocation. The last pass also counts the rows of every group. With the
+ * native addon, the direct-table fold runs in C++ (the same ids).
  */
 import type { Chunks, ColumnKind } from './column-kind.js';
 import { denseGroups } from './dense-groups.js';
-import { directLimit, encodeColumn } from './encode-column.js';
+import { directLimit, encodeColumn, encodeColumnScratch } from './encode-column.js';
+import { nativeGroupBy } from '../native-group-by.js';
 import { PairMap } from './pair-map.js';
 
 export interface GroupIds {
-  /** The group of every row. */
+  /**
+   * The group of every row: valid until the next `groupRows` call on this thread (it may be a
+   * reused scratch array) and read-only without keys (a shared array of zeros).
+   */
   gid: Int32Array;
   groups: number;
   /** The first row of every group. */
@@ -28,7 +33,7 @@ export interface GroupIds {
  * const { gid, groups, firstRow } = groupRows([{ chunks: table.getChild('id1')!.data, kind: { kind: 'dict' } }], table.numRows);
  */
 export function groupRows(columns: readonly { chunks: Chunks; kind: ColumnKind }[], n: number): GroupIds {
-  if (columns.length === 0) return { gid: new Int32Array(n), groups: 1, firstRow: new Int32Array(1), sizes: Float64Array.of(n) };
+  if (columns.length === 0) return { gid: zeros(n), groups: 1, firstRow: new Int32Array(1), sizes: Float64Array.of(n) };
   const last = columns.length - 1;
   const first = denseGroups(columns[0].chunks, columns[0].kind, n);
   let ids: GroupIds;
@@ -39,7 +44,8 @@ export function groupRows(columns: readonly { chunks: Chunks; kind: ColumnKind }
   }
   const gid = ids.gid;
   for (let j = 1; j <= last; j++) {
-    const { codes, card } = encodeColumn(columns[j].chunks, columns[j].kind, n);
+    // Folded in at once: the codes may live in a scratch array.
+    const { codes, card } = encodeColumnScratch(columns[j].chunks, columns[j].kind, n);
     const groups = ids.groups;
     const next = groups * card <= directLimit(n)
       ? densifyPairs(gid, codes, card, groups * card, j === last)
@@ -47,6 +53,14 @@ export function groupRows(columns: readonly { chunks: Chunks; kind: ColumnKind }
     ids = { gid, ...next };
   }
   return ids;
+}
+
+/** One zero-filled array per thread, never written: every row's group when there are no keys. */
+let ZEROS = new Int32Array(0);
+
+function zeros(n: number): Int32Array {
+  if (ZEROS.length < n) ZEROS = new Int32Array(Math.max(n, 2 * ZEROS.length));
+  return ZEROS.subarray(0, n);
 }
 
 type Numbered = Omit<GroupIds, 'gid'>;
@@ -77,6 +91,11 @@ function densifyPairs(gid: Int32Array, codes: Int32Array, card: number, space: n
   const map = new Int32Array(space).fill(-1);
   const first = new Int32Array(Math.min(space, n));
   const sizes = new Float64Array(count ? Math.min(space, n) : 0);
+  const native = nativeGroupBy();
+  if (native !== null) {
+    const groups = native.pairGroups(gid, codes, card, map, first, count ? sizes : null);
+    return { groups, firstRow: first.subarray(0, groups), sizes: sizes.subarray(0, count ? groups : 0) };
+  }
   let groups = 0;
   for (let i = 0; i < n; i++) {
     const c = gid[i] * card + codes[i];

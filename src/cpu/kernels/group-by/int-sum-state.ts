@@ -2,12 +2,16 @@
  * Exact integer sums per group (sum and mean of integer columns). The hot loop adds values into
  * one double per group (two for 64-bit input: low and high words), exact while fewer than 2^20
  * rows have been added; every 2^20 rows those are carried into the three-limb total of
- * `IntSumState`, which cannot overflow, so only the final int64 conversion can fail.
+ * `IntSumState`, which cannot overflow, so only the final int64 conversion can fail. With the
+ * native addon, integers of at most 32 bits are added into one int64 per group instead (exact
+ * below 2^31 rows), carried into the limbs once: the limbs are the same, as the total is; the
+ * merge runs natively too, with the same carries.
  */
 import type * as arrow from 'apache-arrow';
 import { DuskError } from '../../../errors.js';
+import { nativeGroupBy, type NativeGroupBy } from '../native-group-by.js';
 import type { IntSumState } from './agg-types.js';
-import { eachChunk, numericValues, validRuns, words64 } from './column-kind.js';
+import { eachChunk, numericValues, validityOf, validRuns, words64 } from './column-kind.js';
 import {
   float64Data, int64Data, nonNullCounts, offsetsOf, takeF64, validWhere, type PartialInput, type StateKernel,
 } from './state-kernel.js';
@@ -34,11 +38,29 @@ function emptyState(groups: number, count: Float64Array): IntSumState {
   return { kind: 'int-sum', count, l0: new Float64Array(groups), l1: new Float64Array(groups), l2: new Float64Array(groups) };
 }
 
+/** The native path: one int64 per group, carried into the limbs at the end. */
+function nativePartial(native: NativeGroupBy, input: PartialInput, state: IntSumState): IntSumState {
+  const { gid, groups } = input;
+  const acc = new BigInt64Array(groups);
+  eachChunk(input.chunks!, (d, start) => {
+    native.sumInts(numericValues(d) as Narrow, validityOf(d), d.offset, d.length, gid, start, acc);
+  });
+  const words = new Int32Array(acc.buffer);
+  for (let g = 0; g < groups; g++) {
+    const lo = words[2 * g] >>> 0;
+    const hi = words[2 * g + 1];
+    if (lo !== 0 || hi !== 0) carry(state, g, lo, hi);
+  }
+  return state;
+}
+
 function partial(input: PartialInput): IntSumState {
   const { gid, groups, sizes } = input;
   const dtype = input.kind!.kind === 'number' ? input.kind!.dtype : 'int32';
   const state = emptyState(groups, nonNullCounts(input));
   const wide = dtype === 'int64' || dtype === 'uint64';
+  const native = wide || gid.length >= 2 ** 31 ? null : nativeGroupBy();
+  if (native !== null) return nativePartial(native, input, state);
   const acc0 = new Float64Array(groups);
   const acc1 = wide ? new Float64Array(groups) : acc0;
   // Only a group of more than 2^20 rows can take its accumulator past 2^52 (8- and 16-bit
@@ -127,8 +149,13 @@ export const intSumKernel: StateKernel<IntSumState> = {
   merge(states: readonly IntSumState[], gid: Int32Array, groups: number): IntSumState {
     const out = emptyState(groups, new Float64Array(groups));
     const at = offsetsOf(states.map((s) => s.count.length));
+    const native = nativeGroupBy();
     states.forEach((s, p) => {
       const off = at[p];
+      if (native !== null) {
+        native.mergeIntSums(gid, off, s.count.length, s.count, s.l0, s.l1, s.l2, out.count, out.l0, out.l1, out.l2);
+        return;
+      }
       for (let r = 0; r < s.count.length; r++) {
         const g = gid[off + r];
         out.count[g] += s.count[r];

@@ -1,11 +1,13 @@
 /**
  * var and std per group: Welford's running (count, mean, M2) over a partition's rows, and Chan's
  * pairwise update to merge partials. Both are shift-invariant, so data far from zero keeps its
- * precision. A NaN or an infinity in a group makes its M2 NaN, and the variance with it.
+ * precision. A NaN or an infinity in a group makes its M2 NaN, and the variance with it. The
+ * native addon runs the same update (same bits) over whole chunks of all but 64-bit integers.
  */
 import type * as arrow from 'apache-arrow';
 import type { MomentsState } from './agg-types.js';
-import { eachChunk, numericValues, validRuns, words64 } from './column-kind.js';
+import { nativeGroupBy } from '../native-group-by.js';
+import { eachChunk, numericValues, validityOf, validRuns, words64 } from './column-kind.js';
 import { float64Data, offsetsOf, takeF64, validWhere, type PartialInput, type StateKernel } from './state-kernel.js';
 
 type Narrow = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
@@ -72,10 +74,13 @@ export const momentsKernel: StateKernel<MomentsState> = {
     const st = emptyState(input.groups);
     const kind = input.kind!;
     const dtype = kind.kind === 'number' ? kind.dtype : 'float64';
+    const native = nativeGroupBy();
     eachChunk(input.chunks!, (d, start) => {
       if (dtype === 'int64' || dtype === 'uint64') {
         const { lo, hi } = words64(d, dtype === 'int64');
         validRuns(d, (s, e) => welfordWide(lo, hi, input.gid, start, s, e, st));
+      } else if (native !== null) {
+        native.welford(numericValues(d) as Narrow, validityOf(d), d.offset, d.length, input.gid, start, st.count, st.mean, st.m2);
       } else {
         const v = numericValues(d) as Narrow;
         validRuns(d, (s, e) => welfordRun(v, input.gid, start, s, e, st));

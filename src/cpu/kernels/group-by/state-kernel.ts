@@ -8,6 +8,7 @@ import type { AggFn, AggState } from './agg-types.js';
 import {
   dictionaryIndices, dictionaryNulls, eachChunk, validRuns, validityOf, type Chunks, type ColumnKind,
 } from './column-kind.js';
+import { nativeGroupBy } from '../native-group-by.js';
 import { bitmapBytes } from './plain-column.js';
 
 /** What a partial aggregate reads: one value column, grouped. */
@@ -73,7 +74,10 @@ export function nonNullCounts(input: PartialInput): Float64Array {
  */
 export function takeF64(a: Float64Array, rows: Int32Array): Float64Array {
   const out = new Float64Array(rows.length);
-  for (let j = 0; j < rows.length; j++) out[j] = a[rows[j]];
+  // Past a few dozen rows the native gather repays its call.
+  const native = rows.length >= 64 ? nativeGroupBy() : null;
+  if (native !== null) native.takeDoubles(a, rows, out);
+  else for (let j = 0; j < rows.length; j++) out[j] = a[rows[j]];
   return out;
 }
 
