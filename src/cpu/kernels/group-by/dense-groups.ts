@@ -53,7 +53,8 @@ export function denseGroups(chunks: Chunks, kind: ColumnKind, n: number): GroupI
   let start = 0;
   for (const d of chunks) {
     const v = numericValues(d) as SmallInts;
-    num.groups = native !== null
+    // An empty chunk numbers nothing (shipped between threads, it may have no buffers).
+    num.groups = d.length === 0 ? num.groups : native !== null
       ? native.groupInts(v, validityOf(d), d.offset, d.length, shift, start, num.gid, num.map, num.first, count, num.groups)
       : numberInts(v, validityOf(d), d.offset, shift, start, d.length, num.groups, num, count);
     start += d.length;
@@ -233,7 +234,7 @@ function denseDictionary(chunks: Chunks, n: number): GroupIds {
       entries.set(d.dictionary, state);
     }
     const idx = dictionaryIndices(d);
-    num.groups = native !== null
+    num.groups = d.length === 0 ? num.groups : native !== null
       ? native.groupEntries(idx, validityOf(d), d.offset, d.length, codes, state.group, state.count, start, num.gid, num.map, num.first, num.groups, nativeNulls)
       : numberEntries(idx, validityOf(d), d.offset, codes, state, start, d.length, num.groups, num, nulls);
     start += d.length;

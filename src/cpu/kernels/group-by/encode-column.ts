@@ -86,7 +86,7 @@ export function smallIntRange(chunks: Chunks): { min: number; max: number } {
   const native = nativeGroupBy();
   if (native !== null) {
     const range = Float64Array.of(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
-    for (const d of chunks) native.intRange(numericValues(d) as SmallInts, validityOf(d), d.offset, d.length, range);
+    for (const d of chunks) if (d.length > 0) native.intRange(numericValues(d) as SmallInts, validityOf(d), d.offset, d.length, range);
     return { min: range[0]!, max: range[1]! };
   }
   let min = Number.POSITIVE_INFINITY;
