@@ -170,18 +170,8 @@ napi_value BytesEqual(napi_env env, napi_callback_info info) {
 }  // namespace
 
 bool registerDictionary(napi_env env, napi_value exports) {
-  const struct {
-    const char* name;
-    napi_callback fn;
-  } kernels[] = {{"internEntries", InternEntries}, {"bytesHash", BytesHash}, {"bytesEqual", BytesEqual}};
-  for (const auto& k : kernels) {
-    napi_value fn;
-    if (napi_create_function(env, k.name, NAPI_AUTO_LENGTH, k.fn, nullptr, &fn) != napi_ok ||
-        napi_set_named_property(env, exports, k.name, fn) != napi_ok) {
-      return false;
-    }
-  }
-  return true;
+  const Kernel kernels[] = {{"internEntries", InternEntries}, {"bytesHash", BytesHash}, {"bytesEqual", BytesEqual}};
+  return registerKernels(env, exports, kernels);
 }
 
 }  // namespace dusk

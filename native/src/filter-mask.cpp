@@ -257,11 +257,8 @@ napi_value MaskRows(napi_env env, napi_callback_info info) {
 }  // namespace
 
 bool registerFilterMask(napi_env env, napi_value exports) {
-  napi_value mask, rows;
-  return napi_create_function(env, "filterMask", NAPI_AUTO_LENGTH, FilterMask, nullptr, &mask) == napi_ok &&
-         napi_set_named_property(env, exports, "filterMask", mask) == napi_ok &&
-         napi_create_function(env, "maskRows", NAPI_AUTO_LENGTH, MaskRows, nullptr, &rows) == napi_ok &&
-         napi_set_named_property(env, exports, "maskRows", rows) == napi_ok;
+  const Kernel kernels[] = {{"filterMask", FilterMask}, {"maskRows", MaskRows}};
+  return registerKernels(env, exports, kernels);
 }
 
 }  // namespace dusk

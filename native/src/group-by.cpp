@@ -259,21 +259,11 @@ napi_value PairGroups(napi_env env, napi_callback_info info) {
 }  // namespace
 
 bool registerGroupBy(napi_env env, napi_value exports) {
-  const struct {
-    const char* name;
-    napi_callback fn;
-  } kernels[] = {
+  const Kernel kernels[] = {
       {"intRange", IntRange}, {"groupInts", GroupInts}, {"groupEntries", GroupEntries},
       {"encodeEntries", EncodeEntries}, {"pairGroups", PairGroups},
   };
-  for (const auto& k : kernels) {
-    napi_value fn;
-    if (napi_create_function(env, k.name, NAPI_AUTO_LENGTH, k.fn, nullptr, &fn) != napi_ok ||
-        napi_set_named_property(env, exports, k.name, fn) != napi_ok) {
-      return false;
-    }
-  }
-  return true;
+  return registerKernels(env, exports, kernels);
 }
 
 }  // namespace dusk

@@ -84,4 +84,23 @@ inline bool validAt(const uint8_t* bits, int64_t bit) {
   return ((bits[bit >> 3] >> (bit & 7)) & 1) != 0;
 }
 
+// One exported function of a kernel family: its name on the module and its callback.
+struct Kernel {
+  const char* name;
+  napi_callback fn;
+};
+
+// Adds each kernel to the module's exports; false when N-API fails.
+template <size_t N>
+inline bool registerKernels(napi_env env, napi_value exports, const Kernel (&kernels)[N]) {
+  for (const Kernel& k : kernels) {
+    napi_value fn;
+    if (napi_create_function(env, k.name, NAPI_AUTO_LENGTH, k.fn, nullptr, &fn) != napi_ok ||
+        napi_set_named_property(env, exports, k.name, fn) != napi_ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace dusk

@@ -91,7 +91,8 @@ export function nativeMask(expr: Expr, table: arrow.Table, schema: Schema): arro
   const constants = Float64Array.from(p.constants);
   const chunks = table.batches.map((batch) => {
     const n = batch.numRows;
-    // An empty batch has nothing to compare (shipped between threads, it may have no buffers).
+    // An empty batch has nothing to compare, and Arrow may give it no buffers (an empty table's
+    // placeholder batch), which the addon refuses.
     if (n === 0) return arrow.makeData({ type: new arrow.Bool(), length: 0, nullCount: 0, data: new Uint8Array(0) });
     const data = p.columns.map((index) => batchColumn(batch, index));
     const values = new Uint8Array((n + 7) >> 3);

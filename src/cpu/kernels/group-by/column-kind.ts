@@ -80,7 +80,8 @@ export function chunkRows(chunks: Chunks): number {
 export function eachChunk(chunks: Chunks, fn: (data: arrow.Data, start: number) => void): void {
   let start = 0;
   for (const d of chunks) {
-    // An empty chunk has no rows to visit (and, shipped between threads, may have no buffers).
+    // An empty chunk has no rows to visit, and Arrow may give it no buffers (an empty table's
+    // placeholder batch), which the native kernels refuse: callers never see one.
     if (d.length > 0) fn(d, start);
     start += d.length;
   }

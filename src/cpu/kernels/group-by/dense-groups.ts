@@ -53,7 +53,7 @@ export function denseGroups(chunks: Chunks, kind: ColumnKind, n: number): GroupI
   let start = 0;
   for (const d of chunks) {
     const v = numericValues(d) as SmallInts;
-    // An empty chunk numbers nothing (shipped between threads, it may have no buffers).
+    // An empty chunk numbers nothing, and may have no buffers (see eachChunk).
     num.groups = d.length === 0 ? num.groups : native !== null
       ? native.groupInts(v, validityOf(d), d.offset, d.length, shift, start, num.gid, num.map, num.first, count, num.groups)
       : numberInts(v, validityOf(d), d.offset, shift, start, d.length, num.groups, num, count);

@@ -79,8 +79,7 @@ export const floatSumKernel: StateKernel<FloatSumState> = {
     const native = nativeGroupBy();
     eachChunk(input.chunks!, (d, start) => {
       const v = numericValues(d) as Float64Array | Float32Array;
-      // An empty chunk adds nothing (and a shipped one may have no values buffer at all).
-      if (native !== null && d.length > 0) native.sumFloats(v, validityOf(d), d.offset, d.length, gid, start, hi, lo);
+      if (native !== null) native.sumFloats(v, validityOf(d), d.offset, d.length, gid, start, hi, lo);
       else validRuns(d, (s, e) => addRun(v, gid, start, s, e, hi, lo));
     });
     return { kind: 'float-sum', count: nonNullCounts(input), hi, lo };

@@ -43,8 +43,7 @@ function nativePartial(native: NativeGroupBy, input: PartialInput, state: IntSum
   const { gid, groups } = input;
   const acc = new BigInt64Array(groups);
   eachChunk(input.chunks!, (d, start) => {
-    // An empty chunk adds nothing (and a shipped one may have no values buffer at all).
-    if (d.length > 0) native.sumInts(numericValues(d) as Narrow, validityOf(d), d.offset, d.length, gid, start, acc);
+    native.sumInts(numericValues(d) as Narrow, validityOf(d), d.offset, d.length, gid, start, acc);
   });
   const words = new Int32Array(acc.buffer);
   for (let g = 0; g < groups; g++) {

@@ -80,8 +80,7 @@ export const momentsKernel: StateKernel<MomentsState> = {
         const { lo, hi } = words64(d, dtype === 'int64');
         validRuns(d, (s, e) => welfordWide(lo, hi, input.gid, start, s, e, st));
       } else if (native !== null) {
-        // An empty chunk adds nothing (and a shipped one may have no values buffer at all).
-        if (d.length > 0) native.welford(numericValues(d) as Narrow, validityOf(d), d.offset, d.length, input.gid, start, st.count, st.mean, st.m2);
+        native.welford(numericValues(d) as Narrow, validityOf(d), d.offset, d.length, input.gid, start, st.count, st.mean, st.m2);
       } else {
         const v = numericValues(d) as Narrow;
         validRuns(d, (s, e) => welfordRun(v, input.gid, start, s, e, st));
