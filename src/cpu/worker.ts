@@ -22,6 +22,14 @@ export interface WorkerTask {
   fault?: WorkerFault;
 }
 
+/**
+ * Several small tasks in one message (the pool batches them): run one after another, answered
+ * together, each answer or failure in its task's place. Batches never carry a fault.
+ */
+export interface WorkerBatch {
+  batch: { family: KernelFamily; task: unknown }[];
+}
+
 /** A kernel result whose buffers are moved to the caller. */
 export interface Moved<T> {
   output: T;
@@ -37,27 +45,48 @@ export interface WorkerFailure {
   duskWorkerError: ErrorData;
 }
 
-export default async function runTask(message: WorkerTask): Promise<unknown> {
-  const kernel = kernels[message.family] as ((task: unknown) => unknown) | undefined;
-  if (kernel === undefined) throw new Error(`no CPU kernel family '${String(message.family)}'`);
-  const fault = message.fault;
+/** Runs one kernel; a failure comes back as data. */
+async function runKernel(family: KernelFamily, task: unknown, fault: WorkerFault | undefined): Promise<unknown> {
+  const kernel = kernels[family] as ((task: unknown) => unknown) | undefined;
+  if (kernel === undefined) throw new Error(`no CPU kernel family '${String(family)}'`);
   if (fault?.kind === 'hang') await new Promise<never>(() => {});
-  let result: unknown;
   try {
     if (fault?.kind === 'throw') throw errorFromData(fault.error);
-    result = await kernel(message.task);
+    return await kernel(task);
   } catch (error) {
     return { duskWorkerError: errorToData(error) } satisfies WorkerFailure;
   }
-  // In a worker thread, process.exit() ends this thread only: piscina sees it die with the task
-  // in flight, as it would after a fatal error in native code.
-  if (fault?.kind === 'crash') process.exit(70);
-  if (!isMoved(result)) return result;
-  const transfer = [...new Set(result.transfer)].filter((b) => !(b instanceof SharedArrayBuffer) && b.byteLength > 0);
-  if (transfer.length === 0) return result.output;
+}
+
+/** `output`, with `buffers` (the non-shared, non-empty ones, each once) moved rather than copied. */
+function moved(output: unknown, buffers: ArrayBuffer[]): unknown {
+  const transfer = [...new Set(buffers)].filter((b) => !(b instanceof SharedArrayBuffer) && b.byteLength > 0);
+  if (transfer.length === 0) return output;
   const movable = {
     get [Piscina.transferableSymbol]() { return transfer; },
-    get [Piscina.valueSymbol]() { return result.output; },
+    get [Piscina.valueSymbol]() { return output; },
   };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
+}
+
+export default async function runTask(message: WorkerTask | WorkerBatch): Promise<unknown> {
+  if ('batch' in message) {
+    const outputs: unknown[] = [];
+    const transfer: ArrayBuffer[] = [];
+    for (const { family, task } of message.batch) {
+      const result = await runKernel(family, task, undefined);
+      if (isMoved(result)) {
+        outputs.push(result.output);
+        transfer.push(...result.transfer);
+      } else {
+        outputs.push(result);
+      }
+    }
+    return moved(outputs, transfer);
+  }
+  const result = await runKernel(message.family, message.task, message.fault);
+  // In a worker thread, process.exit() ends this thread only: piscina sees it die with the task
+  // in flight, as it would after a fatal error in native code.
+  if (message.fault?.kind === 'crash') process.exit(70);
+  return isMoved(result) ? moved(result.output, result.transfer) : result;
 }

@@ -23,6 +23,7 @@ import type { Placer } from '../sched/placer.js';
 import { runMergeTask, type MergeOutput, type MergeTask } from './merge-task.js';
 import { runPartitionTask, unshipPartial, type PartitionTask, type TaskOutput } from './partition-task.js';
 import { shipTable, unshipTable, type ShippedTable } from './ship-table.js';
+import { readBytes } from './stage-reads.js';
 
 export type TaskDevice = 'cpu' | 'sync' | 'gpu';
 
@@ -233,10 +234,12 @@ export async function withRetries<T>(
   }
 }
 
-export function poolOptions(ctx: ExecContext, fault: WorkerFault | null): PoolRunOptions {
+/** How a task is posted: under the computation's signal, with its staged fault and its size (small tasks are batched). */
+export function poolOptions(ctx: ExecContext, fault: WorkerFault | null, bytes?: number): PoolRunOptions {
   const options: PoolRunOptions = {};
   if (ctx.cancel !== undefined) options.signal = ctx.cancel.signal;
   if (fault !== null) options.fault = fault;
+  if (bytes !== undefined) options.bytes = bytes;
   return options;
 }
 
@@ -268,7 +271,9 @@ export function runPartition(task: PartitionTask, ctx: ExecContext, operator: st
       posted = { ...task, read: { kind: 'table', table: shipped.shipped } };
     }
     ctx.stats.tasks.cpu++;
-    const output = await ctx.pool.run('partition', posted, transfer, poolOptions(ctx, fault));
+    // Only a table read says its size: a file read is I/O and decoding, never batched.
+    const bytes = task.read.kind === 'table' ? readBytes(task.read) : undefined;
+    const output = await ctx.pool.run('partition', posted, transfer, poolOptions(ctx, fault, bytes));
     notePeak(ctx.stats);
     switch (output.kind) {
       case 'table':
@@ -303,7 +308,8 @@ export function runMerge(task: MergeTask, ctx: ExecContext, operator: string, pa
     if (final) for (const p of task.parts) transfer.push(...transferables(p as unknown as Parameters<typeof transferables>[0]));
     ctx.stats.tasks.cpu++;
     const unique = [...new Set(transfer)].filter((b) => !(b instanceof SharedArrayBuffer) && b.byteLength > 0);
-    const output = await ctx.pool.run('merge', { ...task, parts }, unique, poolOptions(ctx, fault));
+    const bytes = task.parts.reduce((n, p) => n + p.groups * (task.keys.length + p.states.length) * 16, 0);
+    const output = await ctx.pool.run('merge', { ...task, parts }, unique, poolOptions(ctx, fault, bytes));
     return output.kind === 'table'
       ? { kind: 'table', table: unshipTableLike(output.table) }
       : { kind: 'partials', partials: output.partials.map(unshipPartial) };
