@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Client, DuskError, IoError, PlanError, SchemaError, TaskError, col, fromArrays, fromArrow, readCsv, readParquet,
 } from '../../src/index.js';
+import { errorToData } from '../../src/errors.js';
+import { injectFaults } from '../../src/exec/executor.js';
 import { sqlPath, useDuckDB } from '../util/duckdb.js';
 import { testSeed } from '../util/random.js';
 import { duckRows, expectSameRows, tempDir, writeDataset } from './frame-oracle.js';
@@ -189,6 +191,58 @@ describe('bad input raises typed errors', () => {
     expect(((error as TaskError).cause as DuskError).code).toBe('OVERFLOW');
     const fine = fromArrow(new arrow.Table({ v: arrow.vectorFromArray([big, big, -big, -big, 5n], new arrow.Int64()) }), { npartitions: 5 });
     expect((await fine.agg({ v: 'sum' }).compute()).getChild('v')!.get(0)).toBe(5n);
+  });
+
+  it('a job that fails after some partitions were written leaves no file at all, hidden or not', async () => {
+    const df = readParquet(files.parquet, { blocksize: '40kB' });
+    // Partition 1 fails, the others (the first among them, most likely) are written before.
+    expect(df.select('id4', 'v2').npartitions).toBeGreaterThan(2);
+    injectFaults((a) => (a.family === 'partition' && a.partition === 1 ? { kind: 'throw', error: errorToData(new DuskError('OVERFLOW', 'staged failure')) } : null));
+    try {
+      const out = join(tmp.dir, 'failed-parquet');
+      await expect(df.toParquet(out)).rejects.toThrow(/staged failure/);
+      expect(readdirSync(out)).toEqual([]);
+      const hive = join(tmp.dir, 'failed-hive');
+      await expect(df.select('id4', 'v2').toParquet(hive, { partitionOn: ['id4'] })).rejects.toThrow(/staged failure/);
+      for (const d of readdirSync(hive)) expect(readdirSync(join(hive, d))).toEqual([]);
+      const csv = join(tmp.dir, 'failed-csv');
+      await expect(df.toCsv(join(csv, 'part-*.csv'))).rejects.toThrow(/staged failure/);
+      expect(existsSync(csv) ? readdirSync(csv) : []).toEqual([]);
+    } finally {
+      injectFaults(null);
+    }
+  });
+
+  it('toParquet writes each partition as its task finishes (hidden until the job commits)', async () => {
+    const df = readParquet(files.parquet, { blocksize: '40kB' });
+    const n = df.npartitions;
+    // More partitions than tasks in flight (workers × 2): the last starts after a lane has
+    // finished a partition, written it included.
+    expect(n).toBeGreaterThan(4);
+    const out = join(tmp.dir, 'streamed');
+    let stagedWhenLastStarted = -1;
+    injectFaults((a) => {
+      if (a.family === 'partition' && a.partition === n - 1) {
+        const names = readdirSync(out);
+        stagedWhenLastStarted = names.filter((f) => f.startsWith('.dusk-staged-')).length;
+        expect(names.filter((f) => !f.startsWith('.'))).toEqual([]);
+      }
+      return null;
+    });
+    try {
+      await df.toParquet(out);
+    } finally {
+      injectFaults(null);
+    }
+    expect(stagedWhenLastStarted).toBeGreaterThan(0);
+    expect(readdirSync(out).sort()).toEqual(Array.from({ length: n }, (_, i) => `part-${String(i).padStart(5, '0')}.parquet`));
+  });
+
+  it('toCsv without a star over several partitions is refused and writes nothing', async () => {
+    const target = join(tmp.dir, 'one-name', 'all.csv');
+    const error = await readParquet(files.parquet, { blocksize: '40kB' }).toCsv(target).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_PATH' });
+    expect(existsSync(join(tmp.dir, 'one-name')) ? readdirSync(join(tmp.dir, 'one-name')) : []).toEqual([]);
   });
 
   it('a failed write leaves no half-written file', async () => {
