@@ -36,6 +36,7 @@ function build() {
     ['group-states.cpp', ['-O3', '-ffp-contract=off']],
     ['filter-mask.cpp', ['-O3']],
     ['dictionary.cpp', ['-O3']],
+    ['column-tally.cpp', ['-O3', '-ffp-contract=off']],
   ];
   const objects = units.map(([file, flags]) => {
     const object = join(out, file.replace(/\.cpp$/, '.o'));

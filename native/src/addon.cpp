@@ -5,6 +5,7 @@
 //   sumInts, sumFloats, welford, mergeIntSums, mergeFloatSums, takeDoubles: group states (group-states.cpp).
 //   internEntries, bytesHash, bytesEqual: string dictionary interning and checks (dictionary.cpp).
 //   filterMask: numeric comparisons with constants under and / or, as a bool mask (filter-mask.cpp).
+//   columnTally: a whole-frame aggregate's tally of one column under a selection mask (column-tally.cpp).
 // This file is compiled without -m flags, so loading the addon on any x86-64 CPU is safe; the
 // kernel files are only entered after __builtin_cpu_supports (which also checks that the OS
 // saves the AVX / AVX-512 registers) said yes. The module is context-aware (NAPI_MODULE_INIT) and
@@ -118,7 +119,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "isas", isas) != napi_ok ||
       napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &gemm) != napi_ok ||
       napi_set_named_property(env, exports, "gemm", gemm) != napi_ok || !dusk::registerGroupBy(env, exports) || !dusk::registerGroupStates(env, exports) ||
-      !dusk::registerFilterMask(env, exports) || !dusk::registerDictionary(env, exports)) {
+      !dusk::registerFilterMask(env, exports) || !dusk::registerDictionary(env, exports) ||
+      !dusk::registerColumnTally(env, exports)) {
     return nullptr;
   }
   return exports;

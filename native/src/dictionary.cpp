@@ -1,7 +1,8 @@
 // Dictionary work of the group-by key numbering (src/cpu/kernels/group-by/dense-groups.ts) in
 // C++: interning the entries of one or several string dictionaries by content (equal strings
-// share a code, null entries get code 0), and hashing and comparing byte buffers, which tell a
-// persisted partition's dictionary from one seen before. The TypeScript twin is ByteInterner;
+// share a code, null entries get code 0), hashing and comparing byte buffers, which tell a
+// persisted partition's dictionary from one seen before, and copying chosen entries' bytes
+// (the key strings of a partial, group-by/gather-column.ts). The TypeScript twin is ByteInterner;
 // codes may be numbered otherwise than it numbers them, which no caller depends on: group ids
 // are numbered by first row, not by code.
 #include <node_api.h>
@@ -41,6 +42,42 @@ struct Entry {
   uint32_t length;
 };
 
+// Slots of the largest table kept in a thread's scratch (8 MB of slots).
+constexpr uint64_t kKeptSlots = uint64_t{1} << 20;
+
+// A thread's interning table, grown as needed and kept between calls (never shrunk below what
+// the largest kept table needed; freed with the thread).
+struct Scratch {
+  uint32_t* slots = nullptr;
+  uint64_t slotCap = 0;
+  Entry* strings = nullptr;
+  uint64_t stringCap = 0;
+
+  bool reserve(uint64_t cap, uint64_t entries) {
+    if (cap > slotCap) {
+      std::free(slots);
+      slots = static_cast<uint32_t*>(std::malloc(cap * 2 * sizeof(uint32_t)));
+      slotCap = slots == nullptr ? 0 : cap;
+    }
+    if (entries > stringCap) {
+      std::free(strings);
+      strings = static_cast<Entry*>(std::malloc(entries * sizeof(Entry)));
+      stringCap = strings == nullptr ? 0 : entries;
+    }
+    return slots != nullptr && strings != nullptr;
+  }
+
+  ~Scratch() {
+    std::free(slots);
+    std::free(strings);
+  }
+};
+
+Scratch& internScratch() {
+  static thread_local Scratch scratch;
+  return scratch;
+}
+
 // internEntries(bytes[], offsets[], validity[], bitOffsets, lengths, out) → card: out gets, for
 // every entry of every chunk in turn, 1 + its string's id (0 for a null entry); card is the
 // number of distinct strings + 1.
@@ -70,15 +107,26 @@ napi_value InternEntries(napi_env env, napi_callback_info info) {
   if (total > outT.length || total >= (uint64_t{1} << 30)) return throwRange(env, "dusk_native.internEntries: out is too short");
   uint64_t cap = 16;
   while (cap < total * 2) cap *= 2;
-  // Slot: id + 1 (0 = empty) and the hash's high word, compared before the bytes.
-  uint32_t* slots = static_cast<uint32_t*>(std::calloc(cap * 2, sizeof(uint32_t)));
-  Entry* strings = static_cast<Entry*>(std::malloc((total + 1) * sizeof(Entry)));
-  if (slots == nullptr || strings == nullptr) {
-    std::free(slots);
-    std::free(strings);
+  // Slot: id + 1 (0 = empty) and the hash's high word, compared before the bytes. The table
+  // lives in this thread's scratch (fresh pages cost more than the interning; a worker interns
+  // dictionaries of similar sizes task after task), only a huge one is allocated for the call.
+  Scratch& scratch = internScratch();
+  const bool keep = cap <= kKeptSlots;
+  if (keep && !scratch.reserve(cap, total + 1)) {
     napi_throw_error(env, "ERR_DUSK_NATIVE_MEMORY", "dusk_native.internEntries: out of memory");
     return nullptr;
   }
+  uint32_t* slots = keep ? scratch.slots : static_cast<uint32_t*>(std::calloc(cap * 2, sizeof(uint32_t)));
+  Entry* strings = keep ? scratch.strings : static_cast<Entry*>(std::malloc((total + 1) * sizeof(Entry)));
+  if (slots == nullptr || strings == nullptr) {
+    if (!keep) {
+      std::free(slots);
+      std::free(strings);
+    }
+    napi_throw_error(env, "ERR_DUSK_NATIVE_MEMORY", "dusk_native.internEntries: out of memory");
+    return nullptr;
+  }
+  if (keep) std::memset(slots, 0, cap * 2 * sizeof(uint32_t));
   int32_t* out = static_cast<int32_t*>(outT.data);
   uint32_t size = 0;
   uint64_t at = 0;
@@ -131,10 +179,48 @@ napi_value InternEntries(napi_env env, napi_callback_info info) {
       }
     }
   }
-  std::free(slots);
-  std::free(strings);
+  if (!keep) {
+    std::free(slots);
+    std::free(strings);
+  }
   if (problem != nullptr) return throwRange(env, problem);
   return numberValue(env, static_cast<double>(size) + 1);
+}
+
+// copyEntries(bytes, offsets, entries, from, to, starts, out): for j in [from, to), copies the
+// bytes of entry entries[j] (bytes[offsets[k]..offsets[k + 1])) to out at starts[j]: the string
+// gather of gatherColumn's dictionary keys, whose output offsets the caller has laid out.
+napi_value CopyEntries(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  Typed bytesT, offsetsT, entriesT, startsT, outT;
+  int64_t from = 0, to = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 7 ||
+      !readTypedAs(env, argv[0], napi_uint8_array, &bytesT) || !readTypedAs(env, argv[1], napi_int32_array, &offsetsT) ||
+      !readTypedAs(env, argv[2], napi_int32_array, &entriesT) || !readInt(env, argv[3], &from) || !readInt(env, argv[4], &to) ||
+      !readTypedAs(env, argv[5], napi_int32_array, &startsT) || !readTypedAs(env, argv[6], napi_uint8_array, &outT)) {
+    return throwType(env, "dusk_native.copyEntries: bad arguments");
+  }
+  if (from > to || static_cast<uint64_t>(to) > entriesT.length || static_cast<uint64_t>(to) > startsT.length) {
+    return throwRange(env, "dusk_native.copyEntries: rows outside the entries or starts");
+  }
+  const uint8_t* bytes = static_cast<const uint8_t*>(bytesT.data);
+  const int32_t* offsets = static_cast<const int32_t*>(offsetsT.data);
+  const int32_t* entries = static_cast<const int32_t*>(entriesT.data);
+  const int32_t* starts = static_cast<const int32_t*>(startsT.data);
+  uint8_t* out = static_cast<uint8_t*>(outT.data);
+  for (int64_t j = from; j < to; j++) {
+    const int64_t k = entries[j];
+    if (k < 0 || static_cast<uint64_t>(k) + 1 >= offsetsT.length) return throwRange(env, "dusk_native.copyEntries: an entry outside the offsets");
+    const int64_t s = offsets[k];
+    const int64_t e = offsets[k + 1];
+    const int64_t at = starts[j];
+    if (s < 0 || e < s || static_cast<uint64_t>(e) > bytesT.length || at < 0 || static_cast<uint64_t>(at + (e - s)) > outT.length) {
+      return throwRange(env, "dusk_native.copyEntries: bytes outside the source or the output");
+    }
+    std::memcpy(out + at, bytes + s, static_cast<size_t>(e - s));
+  }
+  return nullptr;
 }
 
 // bytesHash(view) → a 32-bit hash of the view's bytes.
@@ -170,7 +256,8 @@ napi_value BytesEqual(napi_env env, napi_callback_info info) {
 }  // namespace
 
 bool registerDictionary(napi_env env, napi_value exports) {
-  const Kernel kernels[] = {{"internEntries", InternEntries}, {"bytesHash", BytesHash}, {"bytesEqual", BytesEqual}};
+  const Kernel kernels[] = {
+      {"internEntries", InternEntries}, {"bytesHash", BytesHash}, {"bytesEqual", BytesEqual}, {"copyEntries", CopyEntries}};
   return registerKernels(env, exports, kernels);
 }
 

@@ -9,4 +9,5 @@ bool registerGroupBy(napi_env env, napi_value exports);
 bool registerGroupStates(napi_env env, napi_value exports);
 bool registerFilterMask(napi_env env, napi_value exports);
 bool registerDictionary(napi_env env, napi_value exports);
+bool registerColumnTally(napi_env env, napi_value exports);
 }

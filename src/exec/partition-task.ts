@@ -3,11 +3,14 @@
  * (filter, project, head), and end it (return the table, a partial aggregate, a row count, or
  * describe's histograms). The same function runs in a CPU worker (with tables shipped in and
  * out) and on the main thread (scheduler 'sync'). Tasks are plain data so they can be posted.
+ * An aggregate without keys keeps its last filter as a mask and tallies the rows it keeps
+ * (`wholeFramePartial`) instead of gathering them.
  */
 import * as arrow from 'apache-arrow';
 import { evalColumn } from '../cpu/kernels/eval-column.js';
 import { filterTable } from '../cpu/kernels/filter-table.js';
 import { partialGroupBy, splitGroupPartial, transferables, type AggRequest, type GroupPartial } from '../cpu/kernels/group-by.js';
+import { wholeFramePartial } from '../cpu/kernels/group-by/whole-frame-partial.js';
 import { histogram, valueRange, type HistogramSpec, type ValueRange } from '../cpu/kernels/histogram.js';
 import { readCsvPiece } from '../io/csv/read-csv-piece.js';
 import type { CsvDataset, CsvPiece } from '../io/csv/csv-dataset.js';
@@ -127,20 +130,50 @@ function head(table: arrow.Table, n: number): arrow.Table {
   return table.numRows <= n ? table : table.slice(0, n);
 }
 
+/** Whether an operator only passes columns through (it keeps the rows as they are). */
+function keepsRows(op: PartitionOp): boolean {
+  return op.kind === 'project' && op.exprs.every((e) => {
+    const expr = reviveExpr(e.expr as ExprData);
+    return (expr.node.kind === 'alias' ? expr.node.arg : expr).node.kind === 'col';
+  });
+}
+
+/**
+ * The filter an aggregate without keys keeps as a mask instead of gathering its rows: the last
+ * filter op (the index), or the scan's predicate (-1), when only column references follow it;
+ * null when there is none.
+ */
+function maskedFilter(task: PartitionTask): number | null {
+  if (task.end.kind !== 'partial' || task.end.keys.length > 0) return null;
+  let i = task.ops.length - 1;
+  while (i >= 0 && keepsRows(task.ops[i]!)) i--;
+  if (i >= 0) return task.ops[i]!.kind === 'filter' ? i : null;
+  return task.predicate !== null ? -1 : null;
+}
+
 /** Runs a task where it is (worker or main thread); `ship` says whether results cross threads. */
 export async function runPartitionTask(task: PartitionTask, ship: boolean): Promise<{ output: TaskOutput; transfer: ArrayBuffer[] }> {
   let table = await read(task.read);
+  const masked = maskedFilter(task);
+  // The rows a whole-frame aggregate reads (null: every row), for it to tally without a gather.
+  let mask: arrow.Vector | null = null;
   if (task.predicate !== null && table.numRows > 0) {
     // The mask needs the predicate's columns; the gather only the ones the scan outputs.
-    const mask = evalColumn(reviveExpr(task.predicate as ExprData), table);
-    table = filterTable(selectColumns(table, task.columns), mask);
+    const predicateMask = evalColumn(reviveExpr(task.predicate as ExprData), table);
+    if (masked === -1) {
+      mask = predicateMask;
+      table = selectColumns(table, task.columns);
+    } else {
+      table = filterTable(selectColumns(table, task.columns), predicateMask);
+    }
   } else {
     table = selectColumns(table, task.columns);
   }
-  for (const op of task.ops) {
+  for (const [i, op] of task.ops.entries()) {
     switch (op.kind) {
       case 'filter':
-        table = filter(table, reviveExpr(op.predicate as ExprData));
+        if (i !== masked) table = filter(table, reviveExpr(op.predicate as ExprData));
+        else if (table.numRows > 0) mask = evalColumn(reviveExpr(op.predicate as ExprData), table);
         break;
       case 'project':
         table = project(table, op.exprs.map((e) => ({ name: e.name, expr: reviveExpr(e.expr as ExprData) })));
@@ -174,7 +207,7 @@ export async function runPartitionTask(task: PartitionTask, ship: boolean): Prom
       return { output: { kind: 'histogram', counts }, transfer };
     }
     case 'partial': {
-      const partial = partialGroupBy(table, end.keys, end.aggs);
+      const partial = end.keys.length === 0 ? wholeFramePartial(table, end.aggs, mask) : partialGroupBy(table, end.keys, end.aggs);
       const parts = end.split > 1 ? splitGroupPartial(partial, end.keys, end.split) : [partial];
       return { output: { kind: 'partial', partials: parts.map((p) => shipPartial(p, ship, transfer)) }, transfer };
     }

@@ -3,9 +3,10 @@
  * list the input partitions (Parquet pieces after row-group skipping, CSV blocks, in-memory
  * tables, persisted partitions held by a memory manager and fetched only while their task runs,
  * or the previous stage's output), run one fused task per partition with a bounded
- * number in flight, then end the stage: collect, keep the first rows, or aggregate (tree
- * combine of partials, split into buckets merged in parallel when the groups are many; or GPU
- * reductions for whole-frame numeric aggregates).
+ * number in flight, then end the stage: collect, keep the first rows, or aggregate (grouped
+ * partials split into buckets by key hash in the partition tasks, each bucket merged on its own
+ * when the groups are many, all at once or in a tree when they are few; or GPU reductions for
+ * whole-frame numeric aggregates).
  */
 import * as arrow from 'apache-arrow';
 import { aggOutputType, type AggRequest } from '../cpu/kernels/group-by.js';
@@ -189,11 +190,14 @@ async function aggregateOnCpu(
   inputColumns: string[], report: Report, stageIndex: number,
 ): Promise<arrow.Table> {
   const aggs = requests(end);
-  const partialEnd: TaskEnd = { kind: 'partial', keys: end.keys, aggs, split: 1 };
   if (reads.length === 0) {
     // No partitions at all: an empty partition still gives df.agg its one row.
     reads = [{ kind: 'table', table: emptyTable(inputSchema(stage)) }];
   }
+  // Grouped partials of several partitions are split into buckets by key hash in the partition
+  // task itself, so each bucket merges on its own with no round trip to split them first.
+  const buckets = end.keys.length > 0 && reads.length > 1 ? ctx.workers * 2 : 1;
+  const partialEnd: TaskEnd = { kind: 'partial', keys: end.keys, aggs, split: buckets };
   const gpuPlan = end.device === 'gpu' ? end.gpuPlan : undefined;
   const outs = await runAll(reads.length, inFlight, async (i) => {
     const started = performance.now();
@@ -221,52 +225,72 @@ async function aggregateOnCpu(
     report(i, device, started);
     return parts;
   });
-  return combinePartials(stage, end, outs.flat(), ctx, operator, stageIndex);
+  return combinePartials(stage, end, outs, buckets, ctx, operator, stageIndex);
 }
 
-/** Merges partition partials (tree of FAN_IN, or split by key hash when groups are many) and finalizes. */
-async function combinePartials(stage: Stage, end: AggregateEnd, partials: ShippablePartial[], ctx: ExecContext, operator: string, stageIndex: number): Promise<arrow.Table> {
+/**
+ * Every partition's partial as `buckets` partials split by key hash: those that came back whole
+ * (from the GPU) are split in a merge task.
+ */
+async function splitAll(outs: ShippablePartial[][], buckets: number, end: AggregateEnd, ctx: ExecContext, operator: string, stageIndex: number): Promise<ShippablePartial[][]> {
+  const whole = outs.flatMap((parts, i) => (parts.length === buckets ? [] : [i]));
+  if (whole.length === 0) return outs;
+  const aggs = requests(end);
+  const splitDone = taskReporter(ctx, stageIndex, whole.length, 'merge');
+  const split = await runAll(whole.length, ctx.workers * 2, async (j) => {
+    const started = performance.now();
+    const i = whole[j]!;
+    const out = await runMerge({ parts: outs[i]!, keys: end.keys, aggs, finalize: null, split: buckets }, ctx, `${operator}→split`, i);
+    splitDone(i, `${operator}→split`, ctx.device, started);
+    return out.kind === 'partials' ? out.partials : [];
+  });
+  const all = outs.slice();
+  whole.forEach((i, j) => (all[i] = split[j]!));
+  return all;
+}
+
+/**
+ * Merges the partitions' partials and finalizes. Many groups (a partition with SPLIT_GROUPS or
+ * more): bucket by bucket, each bucket's partials (one per partition, in partition order) in
+ * one task. Fewer: every partial at once, in a tree of merges when there are many, each
+ * partition's buckets side by side (a group is in the same bucket of every partition, so its
+ * partials stay in partition order, which first/last depend on).
+ */
+async function combinePartials(
+  stage: Stage, end: AggregateEnd, outs: ShippablePartial[][], buckets: number, ctx: ExecContext, operator: string, stageIndex: number,
+): Promise<arrow.Table> {
   const aggs = requests(end);
   const names = end.aggs.map((a) => a.name);
-  let result: arrow.Table;
-  const largest = Math.max(...partials.map((p) => p.groups));
-  if (partials.length > 1 && largest >= SPLIT_GROUPS && end.keys.length > 0) {
-    // Many groups: split each partial into buckets by key hash, merge the buckets in parallel.
-    const buckets = ctx.workers * 2;
-    const splitDone = taskReporter(ctx, stageIndex, partials.length, 'merge');
-    const split = await runAll(partials.length, ctx.workers * 2, async (i) => {
-      const started = performance.now();
-      const out = await runMerge({ parts: [partials[i]!], keys: end.keys, aggs, finalize: null, split: buckets }, ctx, `${operator}→split`, i);
-      splitDone(i, `${operator}→split`, ctx.device, started);
-      return out.kind === 'partials' ? out.partials : [];
-    });
-    const mergeDone = taskReporter(ctx, stageIndex, buckets, 'merge');
-    const tables = await runAll(buckets, ctx.workers * 2, async (b) => {
-      const started = performance.now();
-      const out = await runMerge({ parts: split.map((s) => s[b]!), keys: end.keys, aggs, finalize: names, split: 1 }, ctx, `${operator}→merge`, b);
-      mergeDone(b, `${operator}→merge`, ctx.device, started);
-      return out.kind === 'table' ? (out.table as arrow.Table) : emptyTable(stage.schema);
-    });
-    result = concatTables(tables, stage.schema);
+  const split = await splitAll(outs, buckets, end, ctx, operator, stageIndex);
+  const largest = Math.max(...split.map((parts) => parts.reduce((n, p) => n + p.groups, 0)));
+  const finalize = async (parts: ShippablePartial[], b: number, done: ReturnType<typeof taskReporter>): Promise<arrow.Table> => {
+    const started = performance.now();
+    const out = await runMerge({ parts, keys: end.keys, aggs, finalize: names, split: 1 }, ctx, `${operator}→finalize`, b);
+    done(b, `${operator}→finalize`, ctx.device, started);
+    return out.kind === 'table' ? (out.table as arrow.Table) : emptyTable(stage.schema);
+  };
+  let tables: arrow.Table[];
+  if (split.length > 1 && largest >= SPLIT_GROUPS) {
+    const done = taskReporter(ctx, stageIndex, buckets, 'merge');
+    tables = await runAll(buckets, ctx.workers * 2, (b) => finalize(split.map((parts) => parts[b]!), b, done));
   } else {
-    // A tree of merges, FAN_IN partials at a time, in row order (first/last depend on it).
-    let level = partials;
-    while (level.length > FAN_IN) {
-      const groups = Math.ceil(level.length / FAN_IN);
+    // Few groups: one finalize (after a tree of merges when the partials are many).
+    const fanIn = FAN_IN * buckets;
+    let level = split.flat();
+    while (level.length > fanIn) {
       const current = level;
+      const groups = Math.ceil(current.length / fanIn);
       const levelDone = taskReporter(ctx, stageIndex, groups, 'merge');
       level = (await runAll(groups, ctx.workers * 2, async (g) => {
         const started = performance.now();
-        const out = await runMerge({ parts: current.slice(g * FAN_IN, (g + 1) * FAN_IN), keys: end.keys, aggs, finalize: null, split: 1 }, ctx, `${operator}→merge`, g);
+        const out = await runMerge({ parts: current.slice(g * fanIn, (g + 1) * fanIn), keys: end.keys, aggs, finalize: null, split: 1 }, ctx, `${operator}→merge`, g);
         levelDone(g, `${operator}→merge`, ctx.device, started);
         return out.kind === 'partials' ? out.partials : [];
       })).flat();
     }
-    const started = performance.now();
-    const out = await runMerge({ parts: level, keys: end.keys, aggs, finalize: names, split: 1 }, ctx, `${operator}→finalize`, 0);
-    taskReporter(ctx, stageIndex, 1, 'merge')(0, `${operator}→finalize`, ctx.device, started);
-    result = concatTables([out.kind === 'table' ? (out.table as arrow.Table) : emptyTable(stage.schema)], stage.schema);
+    tables = [await finalize(level, 0, taskReporter(ctx, stageIndex, 1, 'merge'))];
   }
+  const result = concatTables(tables, stage.schema);
   return end.orderBy.length > 0 ? sortTable(result, end.orderBy) : result;
 }
 

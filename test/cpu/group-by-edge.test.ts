@@ -11,6 +11,7 @@ import {
   aggOutputType, finalizeGroupBy, mergeGroupPartials, partialGroupBy, splitGroupPartial,
   type AggFn, type AggRequest,
 } from '../../src/cpu/kernels/group-by.js';
+import { BucketTakes } from '../../src/cpu/kernels/group-by/state-kernel.js';
 import { makeData } from '../util/columns.js';
 import { Random, testSeed } from '../util/random.js';
 import { exactFloatSum, rowCells, tableRows } from './group-by-reference.js';
@@ -276,5 +277,51 @@ describe('dictionary keys on one shared dictionary (codes kept across calls by c
     expect(sums(table(['ab', null, 'ab'], [0, 1, 2, 1]))).toEqual({ ab: 4n, null: 6n });
     // And the first one again (a cache hit) still groups right.
     expect(sums(table(['ab', 'cd', 'ab'], [0, 1, 2, 1]))).toEqual({ ab: 4n, cd: 6n });
+  });
+});
+
+describe('the takes of split buckets', () => {
+  it('share one take per source array and one array of zeros, keep -0 and NaN, and leave the sources alone', () => {
+    const into = new BucketTakes(new Map());
+    const rows = Int32Array.of(2, 0, 3);
+    const counts = Float64Array.of(1, 2, 3, 4);
+    const zeros = new Float64Array(4);
+    const otherZeros = new Float64Array(4);
+    const negativeZero = Float64Array.of(0, 0, -0, 0);
+    const nan = Float64Array.of(0, 0, 0, Number.NaN);
+    const a = into.take(counts, rows);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([...a]).toEqual([3, 1, 4]);
+    expect(into.take(counts, rows)).toBe(a);
+    const z = into.take(zeros, rows);
+    expect([...z]).toEqual([0, 0, 0]);
+    expect(into.take(otherZeros, rows)).toBe(z);
+    expect(Object.is(into.take(negativeZero, rows)[0], -0)).toBe(true);
+    expect([...into.take(nan, rows)]).toEqual([0, 0, Number.NaN]);
+    // Another bucket gets its own arrays.
+    const other = new BucketTakes(new Map());
+    expect(other.take(counts, Int32Array.of(1))).not.toBe(a);
+    expect([...counts]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('split partials whose states share their counts and hold zero limbs merge back to the whole', () => {
+    const random = new Random(seed);
+    const n = 5000;
+    const t = new arrow.Table({
+      k: arrow.vectorFromArray(Array.from({ length: n }, () => random.int(0, 700)), new arrow.Int32()),
+      v: arrow.vectorFromArray(Array.from({ length: n }, () => random.int(1, 6)), new arrow.Int32()),
+      f: arrow.vectorFromArray(Array.from({ length: n }, () => random.int(0, 100) / 4), new arrow.Float64()),
+    });
+    const aggs: AggRequest[] = [{ fn: 'sum', column: 'v' }, { fn: 'mean', column: 'v' }, { fn: 'size', column: null }, { fn: 'sum', column: 'f' }, { fn: 'count', column: 'f' }];
+    const names = aggs.map((_, i) => `a${i}`);
+    const p = partialGroupBy(t, ['k'], aggs);
+    const want = new Set(tableRows(finalizeGroupBy(p, ['k'], aggs, names)).map((r) => JSON.stringify(r, (_, x: unknown) => (typeof x === 'bigint' ? `${x}` : x))));
+    const halves = [partialGroupBy(t.slice(0, n / 2), ['k'], aggs), partialGroupBy(t.slice(n / 2), ['k'], aggs)].map((h) => splitGroupPartial(h, ['k'], 3));
+    const got = new Set<string>();
+    for (let b = 0; b < 3; b++) {
+      const merged = mergeGroupPartials([halves[0]![b]!, halves[1]![b]!], ['k'], aggs);
+      for (const r of tableRows(finalizeGroupBy(merged, ['k'], aggs, names))) got.add(JSON.stringify(r, (_, x: unknown) => (typeof x === 'bigint' ? `${x}` : x)));
+    }
+    expect(got).toEqual(want);
   });
 });

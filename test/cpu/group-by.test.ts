@@ -271,6 +271,51 @@ describe('partials', () => {
     expect(tableRows(out)).toEqual([['x', 1n], ['y', 1n], [null, 2n], ['z', 2n], ['w', 1n]]);
   });
 
+  it('split buckets keep sum, count and moment states in shared memory: posted without a copy, never transferred', () => {
+    const p = partialGroupBy(table(), ['k'], aggs);
+    const buckets = splitGroupPartial(p, ['k'], 2);
+    expect(buckets.reduce((n, b) => n + b.groups, 0)).toBe(3);
+    for (const b of buckets) {
+      for (const s of b.states) {
+        const arrays = Object.values(s).filter((x): x is Float64Array => x instanceof Float64Array);
+        if (s.kind === 'pick' || s.kind === 'distinct') continue;
+        expect(arrays.length, s.kind).toBeGreaterThan(0);
+        for (const a of arrays) expect(a.buffer, s.kind).toBeInstanceOf(SharedArrayBuffer);
+      }
+      // Only the pick and distinct states' buffers are left to transfer.
+      const shared = transferables(b).filter((x) => (x as ArrayBufferLike) instanceof SharedArrayBuffer);
+      expect(shared).toEqual([]);
+      // A structured clone shares the memory: the original sees a write through the clone.
+      const i = b.states.findIndex((s) => s.kind === 'count');
+      const mine = b.states[i]!;
+      const theirs = structuredClone(b.states)[i]!;
+      if (b.groups > 0 && mine.kind === 'count' && theirs.kind === 'count') {
+        const before = mine.count[0]!;
+        theirs.count[0] = before + 100;
+        expect(mine.count[0]).toBe(before + 100);
+        theirs.count[0] = before;
+      }
+    }
+    const merged = mergeGroupPartials(buckets, ['k'], aggs);
+    const names = aggs.map((_, i) => `a${i}`);
+    const sorted = (t: arrow.Table): string[] => tableRows(t).map((r) => JSON.stringify(r, (_, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x))).sort();
+    expect(sorted(finalizeGroupBy(merged, ['k'], aggs, names))).toEqual(sorted(finalizeGroupBy(p, ['k'], aggs, names)));
+  });
+
+  it('dictionary keys merged from several dictionaries come out over one dictionary of distinct entries', () => {
+    const dictType = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+    const part = (strings: (string | null)[]): GroupPartial =>
+      partialGroupBy(new arrow.Table({ s: arrow.vectorFromArray(strings, dictType) }), ['s'], [{ fn: 'size', column: null }]);
+    const parts = [part(['b', 'a', 'b', null]), part(['c', 'a', 'a']), part([null, 'c', 'd', 'b'])];
+    const merged = mergeGroupPartials(parts, ['s'], [{ fn: 'size', column: null }]);
+    const keys = merged.keys.getChild('s')!;
+    expect(keys.data).toHaveLength(1);
+    const dictionary = keys.data[0]!.dictionary!;
+    expect(dictionary.toArray()).toEqual(['b', 'a', 'c', 'd']);
+    expect(tableRows(finalizeGroupBy(merged, ['s'], [{ fn: 'size', column: null }], ['n'])))
+      .toEqual([['b', 3n], ['a', 3n], [null, 2n], ['c', 2n], ['d', 1n]]);
+  });
+
   it('without keys split into one bucket holding the group and empty ones that stay empty', () => {
     const p = partialGroupBy(table(), [], aggs);
     const buckets = splitGroupPartial(p, [], 3);

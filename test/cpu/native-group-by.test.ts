@@ -206,6 +206,78 @@ describe('the native group-by loops', () => {
     expect(native!.bytesHash(bytes.subarray(0, 3))).not.toBe(native!.bytesHash(bytes.subarray(6, 9)));
   });
 
+  it.runIf(native !== null)('intern a large dictionary, then small ones, then a large one again, each on a clean table', () => {
+    // The table is kept between calls (per thread): a call must not see an earlier call's strings.
+    const encode = (strings: string[]): { bytes: Uint8Array; offsets: Int32Array } => {
+      const bytes = new TextEncoder().encode(strings.join(''));
+      const offsets = new Int32Array(strings.length + 1);
+      strings.forEach((x, i) => (offsets[i + 1] = offsets[i]! + x.length));
+      return { bytes, offsets };
+    };
+    const intern = (strings: string[]): Int32Array => {
+      const { bytes, offsets } = encode(strings);
+      const out = new Int32Array(strings.length);
+      const card = native!.internEntries([bytes], [offsets], [null], Float64Array.of(0), Float64Array.of(strings.length), out);
+      expect(card).toBe(new Set(strings).size + 1);
+      return out;
+    };
+    const random = new Random(seed);
+    for (const n of [50_000, 3, 0, 1, 129, 50_000]) {
+      const strings = Array.from({ length: n }, () => `s${random.int(0, Math.max(1, n >> 1))}`);
+      const out = intern(strings);
+      // Equal strings share a code, different ones do not, codes run from 1 to card - 1.
+      const byString = new Map<string, number>();
+      strings.forEach((x, i) => {
+        const code = out[i]!;
+        expect(code).toBeGreaterThan(0);
+        if (byString.has(x)) expect(code).toBe(byString.get(x));
+        byString.set(x, code);
+      });
+      expect(new Set(byString.values()).size).toBe(byString.size);
+    }
+  });
+
+  it.runIf(native !== null)('copy dictionary entries into laid-out offsets, and refuse entries or bytes out of range', () => {
+    const bytes = new TextEncoder().encode('abcdefghij');
+    const offsets = Int32Array.of(0, 3, 3, 7, 10);
+    const entries = Int32Array.of(3, 0, 1, 2);
+    const starts = Int32Array.of(0, 3, 6, 6, 10);
+    const out = new Uint8Array(10);
+    native!.copyEntries(bytes, offsets, entries, 0, 4, starts, out);
+    expect(new TextDecoder().decode(out)).toBe('hijabcdefg');
+    // Only [from, to) is copied.
+    const part = new Uint8Array(10);
+    native!.copyEntries(bytes, offsets, entries, 1, 2, starts, part);
+    expect(new TextDecoder().decode(part.subarray(3, 6))).toBe('abc');
+    expect(part[0]).toBe(0);
+    expect(() => native!.copyEntries(bytes, offsets, Int32Array.of(4), 0, 1, Int32Array.of(0, 0), out)).toThrow(RangeError);
+    expect(() => native!.copyEntries(bytes, offsets, Int32Array.of(-1), 0, 1, Int32Array.of(0, 0), out)).toThrow(RangeError);
+    expect(() => native!.copyEntries(bytes, offsets, entries, 0, 4, Int32Array.of(0, 3, 6, 8), out)).toThrow(RangeError);
+    expect(() => native!.copyEntries(bytes, offsets, entries, 0, 5, starts, out)).toThrow(RangeError);
+    expect(() => native!.copyEntries(bytes, Int32Array.of(0, 30), Int32Array.of(0), 0, 1, Int32Array.of(0, 0), new Uint8Array(40))).toThrow(RangeError);
+  });
+
+  it.runIf(native !== null)('gather dictionary keys of one and of several dictionaries as the TypeScript loop does', () => {
+    const random = new Random(seed);
+    const dictType = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+    const strings = (n: number, distinct: number): (string | null)[] =>
+      Array.from({ length: n }, () => (random.int(0, 40) === 0 ? null : `key-${random.int(0, distinct)}${'x'.repeat(random.int(0, 40))}`));
+    const aggs = [{ fn: 'size' as const, column: null }, { fn: 'count' as const, column: 'k' }];
+    const parts = [strings(3000, 500), strings(129, 100), strings(0, 1), strings(2000, 700)]
+      .map((xs) => new arrow.Table({ k: arrow.vectorFromArray(xs, dictType) }));
+    const keysOf = (p: GroupPartial): unknown[] => tableRows(p.keys);
+    for (const t of parts) expect(keysOf(partialGroupBy(t, ['k'], aggs))).toEqual(withoutNative(() => keysOf(partialGroupBy(t, ['k'], aggs))));
+    const mergedNative = mergeGroupPartials(parts.map((t) => partialGroupBy(t, ['k'], aggs)), ['k'], aggs);
+    const mergedTs = withoutNative(() => mergeGroupPartials(parts.map((t) => partialGroupBy(t, ['k'], aggs)), ['k'], aggs));
+    expect(mergedNative.groups).toBeGreaterThan(64);
+    expect(keysOf(mergedNative)).toEqual(keysOf(mergedTs));
+    const dictionary = mergedNative.keys.getChild('k')!.data[0]!.dictionary!;
+    expect(new Set(dictionary.toArray()).size).toBe(dictionary.length);
+    const split = splitGroupPartial(mergedNative, ['k'], 3);
+    const splitTs = withoutNative(() => splitGroupPartial(mergedTs, ['k'], 3));
+    expect(split.map(keysOf)).toEqual(splitTs.map(keysOf));
+  });
+
   it.runIf(native !== null)('refuse ids, codes and arrays out of range instead of writing past them', () => {
     const g = native!;
     const gid = Int32Array.of(0, 1, 5);

@@ -91,11 +91,12 @@ describe('crashed workers', () => {
   it('a worker killed mid-task (a partition and the final merge) is replaced and the result is unchanged', async () => {
     const seen = stage([
       { match: partition(3), attempts: [1], fault: crash },
-      { match: (a) => a.family === 'merge' && a.operator.endsWith('→finalize'), attempts: [1], fault: crash },
+      // Bucket 0's final merge (each bucket of the grouped partials is finalized on its own).
+      { match: (a) => a.family === 'merge' && a.operator.endsWith('→finalize') && a.partition === 0, attempts: [1], fault: crash },
     ]);
     expect(rows(await grouped())).toEqual(reference());
     expect(seen.filter(partition(3)).map((a) => a.attempt)).toEqual([1, 2]);
-    expect(seen.filter((a) => a.operator.endsWith('→finalize')).map((a) => a.attempt)).toEqual([1, 2]);
+    expect(seen.filter((a) => a.operator.endsWith('→finalize') && a.partition === 0).map((a) => a.attempt)).toEqual([1, 2]);
     // The partitions that did not crash ran once.
     expect(seen.filter((a) => a.family === 'partition')).toHaveLength(PARTITIONS + 1);
   });

@@ -68,6 +68,21 @@ function selectedRows(mask: arrow.Vector, chunkStarts: readonly number[], start:
 }
 
 /**
+ * Throws unless `mask` is a bool vector as long as `table` (what `filterTable` and the
+ * whole-frame aggregate take as a selection).
+ * @example
+ * checkMask(table, evalColumn(col('v1').gt(2), table));
+ */
+export function checkMask(table: arrow.Table, mask: arrow.Vector): void {
+  if (mask.type.typeId !== arrow.Type.Bool) {
+    throw new PlanError('TYPE_MISMATCH', `filter needs a bool mask, not ${String(mask.type)}`);
+  }
+  if (mask.length !== table.numRows) {
+    throw new DuskError('LENGTH_MISMATCH', `filter mask has ${mask.length} rows, the table ${table.numRows}`);
+  }
+}
+
+/**
  * The rows of `table` where `mask` — a bool vector as long as the table, chunked in any way —
  * is true; a null mask value drops its row. Every column type is kept, nulls included.
  *
@@ -75,12 +90,7 @@ function selectedRows(mask: arrow.Vector, chunkStarts: readonly number[], start:
  * const adults = filterTable(table, evalColumn(col('age').ge(18), table));
  */
 export function filterTable(table: arrow.Table, mask: arrow.Vector): arrow.Table {
-  if (mask.type.typeId !== arrow.Type.Bool) {
-    throw new PlanError('TYPE_MISMATCH', `filter needs a bool mask, not ${String(mask.type)}`);
-  }
-  if (mask.length !== table.numRows) {
-    throw new DuskError('LENGTH_MISMATCH', `filter mask has ${mask.length} rows, the table ${table.numRows}`);
-  }
+  checkMask(table, mask);
   const chunkStarts: number[] = [];
   let at = 0;
   for (const d of mask.data as arrow.Data[]) {

@@ -6,6 +6,9 @@
  * that differ between partitions are fine), optionally split by key hash with
  * `splitGroupPartial` so a large merge can run bucket by bucket; `finalizeGroupBy` turns the
  * merged states into the output table. Semantics are DuckDB's (see DESIGN "Contract details").
+ * A partial's states may share arrays (the counts of columns without nulls are the group sizes)
+ * and a split bucket's numeric states live in shared memory: state arrays are never written
+ * after they are made, so sharing them (between states, or threads) is safe.
  *
  * Output types: key columns keep their input type, except that Dictionary keys come out as
  * Dictionary<Utf8, Int32> (over a fresh dictionary holding only the output's strings) and
@@ -28,7 +31,7 @@ import { intSumKernel } from './group-by/int-sum-state.js';
 import { momentsKernel } from './group-by/moments-state.js';
 import { plainToData } from './group-by/plain-column.js';
 import { pickKernel } from './group-by/pick-state.js';
-import type { StateKernel } from './group-by/state-kernel.js';
+import { BucketTakes, type StateKernel } from './group-by/state-kernel.js';
 
 export type {
   AggFn, AggRequest, AggState, CountState, DistinctState, FloatSumState, GroupPartial, IntSumState, MomentsState,
@@ -111,10 +114,29 @@ function checkKeys(keys: readonly string[]): void {
 
 /** A table of the given columns (all of `rows` rows), keeping duplicate names apart. */
 function tableOf(names: readonly string[], columns: readonly arrow.Data[], rows: number): arrow.Table {
-  const fields = names.map((name, j) => new arrow.Field(name, columns[j].type, true));
-  const schema = new arrow.Schema(fields);
-  const struct = arrow.makeData({ type: new arrow.Struct(fields), length: rows, nullCount: 0, children: [...columns] });
-  return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
+  const schema = schemaOf(names, columns.map((c) => c.type));
+  const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows, nullCount: 0, children: [...columns] });
+  return new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
+}
+
+/**
+ * Schemas of the tables made here, by names and types: the same Schema object for the same
+ * columns, partition after partition and bucket after bucket, so that shipping a partial's keys
+ * encodes its schema once (ship-table caches the encoding per Schema object), not per table.
+ */
+const SCHEMAS = new Map<string, arrow.Schema>();
+const SCHEMAS_MAX = 64;
+
+function schemaOf(names: readonly string[], types: readonly arrow.DataType[]): arrow.Schema {
+  // A Dictionary type's id is part of what it is; the other types print all their parameters.
+  const key = JSON.stringify([names, types.map((t) => (arrow.DataType.isDictionary(t) ? `${String(t)}#${t.id}` : String(t)))]);
+  let schema = SCHEMAS.get(key);
+  if (schema === undefined) {
+    schema = new arrow.Schema(names.map((name, j) => new arrow.Field(name, types[j], true)));
+    if (SCHEMAS.size >= SCHEMAS_MAX) SCHEMAS.delete(SCHEMAS.keys().next().value!);
+    SCHEMAS.set(key, schema);
+  }
+  return schema;
 }
 
 /** The chunks and kind of key column `name` of a partial's keys table. */
@@ -206,7 +228,9 @@ export function mergeGroupPartials(
 
 /**
  * Splits a partial into `n` partials by a content hash of the key values (the same for equal
- * keys in every partition), so that partials split alike can be merged bucket by bucket.
+ * keys in every partition), so that partials split alike can be merged bucket by bucket. The
+ * buckets' count, sum and moment states are taken into shared memory (see BucketTakes): a
+ * bucket is posted to its merge task, and kept for a retry, without a copy.
  * @example
  * const buckets = parts.map((p) => splitGroupPartial(p, ['id3'], 4));
  * const merged = [0, 1, 2, 3].map((b) => mergeGroupPartials(buckets.map((s) => s[b]), ['id3'], aggs));
@@ -223,10 +247,13 @@ export function splitGroupPartial(partial: GroupPartial, keys: readonly string[]
     const b = (hash[g] >>> 0) % n;
     rows[b][fill[b]++] = g;
   }
-  return rows.map((r) => ({
+  const zeroSources = new Map<Float64Array, boolean>();
+  const takes = rows.map(() => new BucketTakes(zeroSources));
+  return rows.map((r, b) => ({
     keys: tableOf(keys, keyCols.map((c) => gatherColumn(c.chunks, c.kind, r)), r.length),
     groups: r.length,
-    states: partial.states.map((s) => kernelOf(s.kind).take(s, r)),
+    // In shared memory: a bucket goes to a merge task, and the copy kept for a retry is free.
+    states: partial.states.map((s) => kernelOf(s.kind).take(s, r, takes[b])),
   }));
 }
 
@@ -256,12 +283,15 @@ export function finalizeGroupBy(
 
 /**
  * The ArrayBuffers of a partial's states, to transfer with it (the keys table is shipped by the
- * engine). Every state array owns its buffer, so transferring detaches nothing else.
+ * engine). Every state array owns its buffer, so transferring detaches nothing else; arrays in
+ * shared memory (split buckets) are left out: they are posted shared, never copied.
  * @example
  * port.postMessage(partial, transferables(partial));
  */
 export function transferables(partial: GroupPartial): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const s of partial.states) for (const b of kernelOf(s.kind).buffers(s)) out.add(b);
+  for (const s of partial.states) {
+    for (const b of kernelOf(s.kind).buffers(s)) if (!((b as ArrayBufferLike) instanceof SharedArrayBuffer)) out.add(b);
+  }
   return [...out];
 }

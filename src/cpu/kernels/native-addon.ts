@@ -63,6 +63,8 @@ export interface NativeAddon {
     bytes: Uint8Array[], offsets: Int32Array[], validity: (Uint8Array | null)[], bitOffsets: Float64Array, lengths: Float64Array,
     out: Int32Array,
   ): number;
+  /** For j in [from, to): the bytes of entry entries[j] (bytes[offsets[k]..offsets[k + 1])) into out at starts[j]. */
+  copyEntries(bytes: Uint8Array, offsets: Int32Array, entries: Int32Array, from: number, to: number, starts: Int32Array, out: Uint8Array): void;
   /** A 32-bit hash of a typed array's bytes. */
   bytesHash(view: ArrayBufferView): number;
   /** Whether two typed arrays of one type hold the same bytes. */
@@ -80,6 +82,16 @@ export interface NativeAddon {
    * `out[at++] = base + index`; returns the new `at`.
    */
   maskRows(values: Uint8Array, validity: Uint8Array | null, bitStart: number, count: number, base: number, out: Int32Array, at: number): number;
+  /**
+   * Tallies rows [0, length) of one column chunk that the mask keeps (true and valid; null mask:
+   * every row) into `tally` (column-tally.ts's slots) and `isum` (the int64 sum); `flags` asks
+   * for sums (1), moments (2), min (4), max (8). values may be null when flags is 0.
+   */
+  columnTally(
+    values: NativeSmallInts | Float32Array | Float64Array | null, bits: Uint8Array | null, bitOffset: number, length: number,
+    mask: Uint8Array | null, maskValid: Uint8Array | null, maskOffset: number, base: number, flags: number, tally: Float64Array,
+    isum: BigInt64Array,
+  ): void;
 }
 
 const ADDON = join('native', 'build', 'dusk_native.node');

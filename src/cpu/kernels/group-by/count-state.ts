@@ -1,7 +1,7 @@
 /** count (non-null values) and size (rows) per group: the counts add up across partials. */
 import type * as arrow from 'apache-arrow';
 import type { CountState } from './agg-types.js';
-import { countsData, nonNullCounts, offsetsOf, takeF64, type PartialInput, type StateKernel } from './state-kernel.js';
+import { countsData, nonNullCounts, offsetsOf, takeF64, type PartialInput, type StateKernel, type BucketTakes } from './state-kernel.js';
 
 /**
  * The count and size state kernel.
@@ -10,7 +10,8 @@ import { countsData, nonNullCounts, offsetsOf, takeF64, type PartialInput, type 
  */
 export const countKernel: StateKernel<CountState> = {
   partial(input: PartialInput): CountState {
-    return { kind: 'count', count: input.fn === 'size' ? input.sizes.slice() : nonNullCounts(input) };
+    // The sizes are shared, not copied: no state array is written after its partial.
+    return { kind: 'count', count: input.fn === 'size' ? input.sizes : nonNullCounts(input) };
   },
 
   merge(states: readonly CountState[], gid: Int32Array, groups: number): CountState {
@@ -23,8 +24,8 @@ export const countKernel: StateKernel<CountState> = {
     return { kind: 'count', count };
   },
 
-  take(state: CountState, rows: Int32Array): CountState {
-    return { kind: 'count', count: takeF64(state.count, rows) };
+  take(state: CountState, rows: Int32Array, into?: BucketTakes): CountState {
+    return { kind: 'count', count: takeF64(state.count, rows, into) };
   },
 
   finalize(state: CountState): arrow.Data {

@@ -11,7 +11,7 @@ import type { FloatSumState } from './agg-types.js';
 import { nativeGroupBy } from '../native-group-by.js';
 import { eachChunk, numericValues, validityOf, validRuns } from './column-kind.js';
 import {
-  float64Data, nonNullCounts, offsetsOf, takeF64, validWhere, type PartialInput, type StateKernel,
+  float64Data, nonNullCounts, offsetsOf, takeF64, validWhere, type PartialInput, type StateKernel, type BucketTakes,
 } from './state-kernel.js';
 
 function addRun(
@@ -106,8 +106,8 @@ export const floatSumKernel: StateKernel<FloatSumState> = {
     return { kind: 'float-sum', count, hi, lo };
   },
 
-  take(s: FloatSumState, rows: Int32Array): FloatSumState {
-    return { kind: 'float-sum', count: takeF64(s.count, rows), hi: takeF64(s.hi, rows), lo: takeF64(s.lo, rows) };
+  take(s: FloatSumState, rows: Int32Array, into?: BucketTakes): FloatSumState {
+    return { kind: 'float-sum', count: takeF64(s.count, rows, into), hi: takeF64(s.hi, rows, into), lo: takeF64(s.lo, rows, into) };
   },
 
   finalize(s: FloatSumState, fn): arrow.Data {

@@ -2,15 +2,15 @@
  * Gathering chosen rows of a column into a new, compact column: the key values of each group
  * (at its first row), the values min/max/first/last picked, the distinct values of nunique.
  * Rows are first located (chunk, row in chunk, or null), then one tight loop per type copies
- * values, words or bytes; strings are never decoded, and a dictionary entry is interned once.
+ * values, words or bytes; strings are never decoded, and a dictionary entry is copied once.
  */
 import * as arrow from 'apache-arrow';
 import type { PlainColumn } from './agg-types.js';
-import { ByteInterner } from './byte-interner.js';
 import {
   boolAt, dictionaryChunks, dictionaryIndices, isValidAt, numericValues, stringChunk, validityOf,
   type Chunks, type ColumnKind, type StringChunk,
 } from './column-kind.js';
+import { nativeGroupBy } from '../native-group-by.js';
 import { bitmapBytes, emptyPlain, plainToData, plainTypeOf } from './plain-column.js';
 
 /** Where each output row comes from: chunk[j] and row[j] in it, chunk[j] = -1 for null. */
@@ -38,7 +38,8 @@ function locate(chunks: Chunks, rows: Int32Array): Located {
   for (let j = 0; j < m; j++) {
     const r = rows[j];
     let c = -1;
-    if (r >= 0) {
+    if (r >= 0 && starts.length === 1) c = 0;
+    else if (r >= 0) {
       // Binary search for the last chunk starting at or before r that holds it.
       let lo = 0;
       let hi = starts.length - 1;
@@ -136,6 +137,28 @@ function stringSources(chunks: Chunks, kind: ColumnKind, loc: Located): { src: S
 }
 
 /**
+ * One chunk of numbers of at most 32 bits without nulls, every row wanted (the keys of a
+ * partial, gathered at the first rows of its groups): one loop, nothing located; else null.
+ */
+function directNumbers(chunks: Chunks, kind: ColumnKind, rows: Int32Array): PlainColumn | null {
+  if (chunks.length !== 1 || kind.kind !== 'number' || kind.dtype === 'int64' || kind.dtype === 'uint64') return null;
+  const d = chunks[0];
+  if (validityOf(d) !== null) return null;
+  const m = rows.length;
+  const v = numericValues(d) as Narrow;
+  const out = emptyPlain(kind.dtype, m);
+  const o = out.values as Narrow;
+  const n = d.length;
+  for (let j = 0; j < m; j++) {
+    const r = rows[j];
+    // A null pick (-1) or a row past the chunk: the general path says what it gives.
+    if (r < 0 || r >= n) return null;
+    o[j] = v[r];
+  }
+  return out;
+}
+
+/**
  * The column's values at `rows` (column rows; -1 gives null) as a plain column, strings (plain
  * or dictionary) as utf8.
  * @example
@@ -143,6 +166,8 @@ function stringSources(chunks: Chunks, kind: ColumnKind, loc: Located): { src: S
  */
 export function gatherPlain(chunks: Chunks, kind: ColumnKind, rows: Int32Array): PlainColumn {
   const m = rows.length;
+  const direct = directNumbers(chunks, kind, rows);
+  if (direct !== null) return direct;
   const loc = locate(chunks, rows);
   const type = plainTypeOf(kind);
   if (type === 'utf8') {
@@ -183,47 +208,51 @@ export function gatherPlain(chunks: Chunks, kind: ColumnKind, rows: Int32Array):
   return out;
 }
 
-/** Byte strings appended back to back, with the pool layout of `ByteInterner` but no lookup. */
-class ByteList {
-  pool = new Uint8Array(1024);
-  starts = new Int32Array(65);
-  size = 0;
-
-  intern(bytes: Uint8Array, start: number, end: number): number {
-    const id = this.size++;
-    if (id + 1 === this.starts.length) {
-      const starts = new Int32Array(this.starts.length * 2);
-      starts.set(this.starts);
-      this.starts = starts;
+/**
+ * Copies the strings numbered 0..size-1 (entry fromEntry[id] of source fromChunk[id]) into
+ * `pool` at `starts`: natively a run of one source at a time (a merge's picks come source by
+ * source, in partition order), else byte by byte.
+ */
+function copyStrings(
+  src: readonly StringChunk[], fromChunk: Int32Array, fromEntry: Int32Array, size: number, starts: Int32Array, pool: Uint8Array,
+): void {
+  const native = size >= 64 ? nativeGroupBy() : null;
+  for (let id = 0; id < size;) {
+    const c = fromChunk[id];
+    let end = id + 1;
+    while (end < size && fromChunk[end] === c) end++;
+    const { bytes, offsets } = src[c];
+    if (native !== null) native.copyEntries(bytes, offsets, fromEntry, id, end, starts, pool);
+    else {
+      for (let j = id; j < end; j++) {
+        const k = fromEntry[j];
+        const from = offsets[k];
+        const len = offsets[k + 1] - from;
+        const at = starts[j];
+        // Short strings (the usual keys) byte by byte: a subarray per string costs more than the copy.
+        if (len <= 32) for (let b = 0; b < len; b++) pool[at + b] = bytes[from + b];
+        else pool.set(bytes.subarray(from, from + len), at);
+      }
     }
-    const at = this.starts[id];
-    const len = end - start;
-    if (at + len > this.pool.length) {
-      const pool = new Uint8Array(Math.max(at + len, this.pool.length * 2));
-      pool.set(this.pool);
-      this.pool = pool;
-    }
-    // Short strings (the usual keys) byte by byte: a subarray per string costs more than the copy.
-    if (len <= 32) {
-      const pool = this.pool;
-      for (let k = 0; k < len; k++) pool[at + k] = bytes[start + k];
-    } else {
-      this.pool.set(bytes.subarray(start, end), at);
-    }
-    this.starts[id + 1] = at + len;
-    return id;
+    id = end;
   }
 }
 
 /** The Arrow type key columns of dictionary input come out as. */
 function dictionaryKeyType(): arrow.Dictionary<arrow.Utf8, arrow.Int32> {
-  return new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+  // One instance (one dictionary id) for every gathered key column: tables of gathered keys
+  // then share their schema (see group-by.ts), whose encoding is cached when shipped.
+  return DICTIONARY_KEY_TYPE;
 }
+
+const DICTIONARY_KEY_TYPE = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
 
 /**
  * The column's values at `rows` as Arrow data of the column's own type, except that Dictionary
  * columns come out as Dictionary<Utf8, Int32> over a fresh dictionary of the entries picked (in
- * order of first pick; distinct when the input's dictionaries were), and LargeUtf8 as Utf8.
+ * order of first pick), and LargeUtf8 as Utf8. The dictionary's entries are distinct when the
+ * rows picked hold distinct strings, as every group-by caller's do (one row per key): a
+ * dictionary entry is copied once however often it is picked, and strings are never compared.
  * @example
  * const keys = gatherColumn(chunks, { kind: 'dict' }, firstRow);
  */
@@ -231,20 +260,21 @@ export function gatherColumn(chunks: Chunks, kind: ColumnKind, rows: Int32Array)
   if (kind.kind !== 'dict') return plainToData(gatherPlain(chunks, kind, rows));
   const m = rows.length;
   const loc = locate(chunks, rows);
-  // Entries of one dictionary are distinct already: they are copied, not hashed; entries of
-  // several dictionaries (merged partials) are deduplicated by content.
-  const shared = chunks.every((d) => d.dictionary === chunks[0].dictionary);
-  const strings = shared ? new ByteList() : new ByteInterner(Math.min(m, 1 << 16));
   const indices = new Int32Array(m);
   const dicts = chunks.map(flatDictionary);
   const idx = chunks.map(dictionaryIndices);
-  // Each dictionary entry is added once, however many groups it keys.
+  // Each dictionary entry is numbered once, however many picks it has; a pick's output index
+  // is its entry's number, and `from` lists each number's source (chunk, entry).
   const byDictionary = new Map<unknown, Int32Array>();
   const ids = chunks.map((d, c) => {
     let a = byDictionary.get(d.dictionary);
     if (a === undefined) byDictionary.set(d.dictionary, (a = new Int32Array(dicts[c].s.offsets.length - 1).fill(-1)));
     return a;
   });
+  const fromChunk = new Int32Array(m);
+  const fromEntry = new Int32Array(m);
+  let size = 0;
+  let bytes = 0;
   for (let j = 0; j < m; j++) {
     const c = loc.chunk[j];
     if (c < 0) continue;
@@ -254,17 +284,25 @@ export function gatherColumn(chunks: Chunks, kind: ColumnKind, rows: Int32Array)
       dropRow(loc, j);
       continue;
     }
-    if (ids[c][k] < 0) ids[c][k] = strings.intern(s.bytes, s.offsets[k], s.offsets[k + 1]);
-    indices[j] = ids[c][k];
+    let id = ids[c][k];
+    if (id < 0) {
+      id = ids[c][k] = size++;
+      fromChunk[id] = c;
+      fromEntry[id] = k;
+      bytes += s.offsets[k + 1] - s.offsets[k];
+    }
+    indices[j] = id;
   }
-  const size = strings.size;
-  const dictionary = arrow.makeData({
-    type: new arrow.Utf8(),
-    length: size,
-    nullCount: 0,
-    valueOffsets: strings.starts.slice(0, size + 1),
-    data: strings.pool.slice(0, strings.starts[size]),
-  });
+  // The output's bytes and offsets, sized exactly (no growing copies).
+  const pool = new Uint8Array(bytes);
+  const starts = new Int32Array(size + 1);
+  for (let id = 0; id < size; id++) {
+    const { offsets } = dicts[fromChunk[id]].s;
+    const k = fromEntry[id];
+    starts[id + 1] = starts[id] + offsets[k + 1] - offsets[k];
+  }
+  copyStrings(dicts.map((d) => d.s), fromChunk, fromEntry, size, starts, pool);
+  const dictionary = arrow.makeData({ type: new arrow.Utf8(), length: size, nullCount: 0, valueOffsets: starts, data: pool });
   return arrow.makeData({
     type: dictionaryKeyType(),
     length: m,

@@ -13,7 +13,7 @@ import { nativeGroupBy, type NativeGroupBy } from '../native-group-by.js';
 import type { IntSumState } from './agg-types.js';
 import { eachChunk, numericValues, validityOf, validRuns, words64 } from './column-kind.js';
 import {
-  float64Data, int64Data, nonNullCounts, offsetsOf, takeF64, validWhere, type PartialInput, type StateKernel,
+  float64Data, int64Data, nonNullCounts, offsetsOf, takeF64, validWhere, type PartialInput, type StateKernel, type BucketTakes,
 } from './state-kernel.js';
 
 const TWO32 = 4294967296;
@@ -38,10 +38,23 @@ function emptyState(groups: number, count: Float64Array): IntSumState {
   return { kind: 'int-sum', count, l0: new Float64Array(groups), l1: new Float64Array(groups), l2: new Float64Array(groups) };
 }
 
+/** This thread's int64 accumulators, kept between partials (fresh memory costs more than zeroing). */
+let ACC = new BigInt64Array(0);
+
+/** Groups above which the accumulators are allocated for the call, not kept (16 MB). */
+const KEPT_GROUPS = 1 << 21;
+
+function accumulators(groups: number): BigInt64Array {
+  if (groups > KEPT_GROUPS) return new BigInt64Array(groups);
+  if (ACC.length < groups) ACC = new BigInt64Array(Math.min(KEPT_GROUPS, Math.max(groups, 2 * ACC.length)));
+  else ACC.fill(0n, 0, groups);
+  return ACC.subarray(0, groups);
+}
+
 /** The native path: one int64 per group, carried into the limbs at the end. */
 function nativePartial(native: NativeGroupBy, input: PartialInput, state: IntSumState): IntSumState {
   const { gid, groups } = input;
-  const acc = new BigInt64Array(groups);
+  const acc = accumulators(groups);
   eachChunk(input.chunks!, (d, start) => {
     native.sumInts(numericValues(d) as Narrow, validityOf(d), d.offset, d.length, gid, start, acc);
   });
@@ -166,8 +179,8 @@ export const intSumKernel: StateKernel<IntSumState> = {
     return out;
   },
 
-  take(s: IntSumState, rows: Int32Array): IntSumState {
-    return { kind: 'int-sum', count: takeF64(s.count, rows), l0: takeF64(s.l0, rows), l1: takeF64(s.l1, rows), l2: takeF64(s.l2, rows) };
+  take(s: IntSumState, rows: Int32Array, into?: BucketTakes): IntSumState {
+    return { kind: 'int-sum', count: takeF64(s.count, rows, into), l0: takeF64(s.l0, rows, into), l1: takeF64(s.l1, rows, into), l2: takeF64(s.l2, rows, into) };
   },
 
   finalize(s: IntSumState, fn, column): arrow.Data {

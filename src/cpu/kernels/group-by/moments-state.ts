@@ -8,7 +8,7 @@ import type * as arrow from 'apache-arrow';
 import type { MomentsState } from './agg-types.js';
 import { nativeGroupBy } from '../native-group-by.js';
 import { eachChunk, numericValues, validityOf, validRuns, words64 } from './column-kind.js';
-import { float64Data, offsetsOf, takeF64, validWhere, type PartialInput, type StateKernel } from './state-kernel.js';
+import { float64Data, offsetsOf, takeF64, validWhere, type PartialInput, type StateKernel, type BucketTakes } from './state-kernel.js';
 
 type Narrow = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
 
@@ -111,8 +111,8 @@ export const momentsKernel: StateKernel<MomentsState> = {
     return out;
   },
 
-  take(s: MomentsState, rows: Int32Array): MomentsState {
-    return { kind: 'moments', count: takeF64(s.count, rows), mean: takeF64(s.mean, rows), m2: takeF64(s.m2, rows) };
+  take(s: MomentsState, rows: Int32Array, into?: BucketTakes): MomentsState {
+    return { kind: 'moments', count: takeF64(s.count, rows, into), mean: takeF64(s.mean, rows, into), m2: takeF64(s.m2, rows, into) };
   },
 
   finalize(s: MomentsState, fn): arrow.Data {

@@ -30,19 +30,25 @@ export interface StateKernel<S extends AggState> {
   partial(input: PartialInput): S;
   /** Merges states whose rows, concatenated in order, belong to groups `gid`. */
   merge(states: readonly S[], gid: Int32Array, groups: number): S;
-  /** The state of groups `rows`, in that order. */
-  take(state: S, rows: Int32Array): S;
+  /**
+   * The state of groups `rows`, in that order; with `into`, its arrays are taken there (a split
+   * bucket's: shared memory, posted to a merge task and kept for a retry without a copy).
+   */
+  take(state: S, rows: Int32Array, into?: BucketTakes): S;
   finalize(state: S, fn: AggFn, column: string): arrow.Data;
   buffers(state: S): ArrayBuffer[];
 }
 
 /**
  * Non-null values per group: the group sizes less the null rows (rows pointing at a null
- * dictionary entry included), so columns without nulls cost no pass at all.
+ * dictionary entry included), so columns without nulls cost no pass at all: their counts are
+ * the sizes array itself, shared by the states (no state array is written after its partial).
  * @example
  * const count = nonNullCounts(input); // group sizes less null rows
  */
 export function nonNullCounts(input: PartialInput): Float64Array {
+  const dict = input.kind!.kind === 'dict';
+  if (input.chunks!.every((d) => validityOf(d) === null && (!dict || dictionaryNulls(d) === null))) return input.sizes;
   const count = input.sizes.slice();
   const { gid } = input;
   eachChunk(input.chunks!, (d, start) => {
@@ -68,17 +74,61 @@ export function nonNullCounts(input: PartialInput): Float64Array {
 }
 
 /**
- * a[rows[j]] for every j.
+ * a[rows[j]] for every j; with `into`, taken there (see BucketTakes).
  * @example
  * const picked = takeF64(state.count, Int32Array.of(2, 0));
  */
-export function takeF64(a: Float64Array, rows: Int32Array): Float64Array {
-  const out = new Float64Array(rows.length);
+export function takeF64(a: Float64Array, rows: Int32Array, into?: BucketTakes): Float64Array {
+  if (into !== undefined) return into.take(a, rows);
+  return gatherF64(a, rows, new Float64Array(rows.length));
+}
+
+function gatherF64(a: Float64Array, rows: Int32Array, out: Float64Array): Float64Array {
   // Past a few dozen rows the native gather repays its call.
   const native = rows.length >= 64 ? nativeGroupBy() : null;
   if (native !== null) native.takeDoubles(a, rows, out);
   else for (let j = 0; j < rows.length; j++) out[j] = a[rows[j]];
   return out;
+}
+
+/**
+ * The state arrays of one bucket of a split, taken into shared memory (posting them to another
+ * thread then copies nothing, however often they are posted), once per source array: states
+ * sharing an array (the counts of columns without nulls) share its take, and sources that are
+ * all +0 (the high limbs of small integer sums) share one array of zeros, which is never
+ * written, so its pages are never touched. `zeroSources` is shared by the buckets of a split,
+ * so each source is scanned once.
+ * @example
+ * const into = new BucketTakes(new Map());
+ * const state = intSumKernel.take(s, rows, into);
+ */
+export class BucketTakes {
+  private readonly taken = new Map<Float64Array, Float64Array>();
+  private zeros: Float64Array | null = null;
+
+  constructor(private readonly zeroSources: Map<Float64Array, boolean>) {}
+
+  take(a: Float64Array, rows: Int32Array): Float64Array {
+    let out = this.taken.get(a);
+    if (out !== undefined) return out;
+    let zero = this.zeroSources.get(a);
+    if (zero === undefined) this.zeroSources.set(a, (zero = allPositiveZero(a)));
+    out = zero
+      ? (this.zeros ??= sharedF64(rows.length))
+      : gatherF64(a, rows, sharedF64(rows.length));
+    this.taken.set(a, out);
+    return out;
+  }
+}
+
+function sharedF64(n: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(n * 8));
+}
+
+/** Whether every element is +0 (not -0, not NaN). */
+function allPositiveZero(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0 || 1 / a[i] < 0) return false;
+  return true;
 }
 
 /**
